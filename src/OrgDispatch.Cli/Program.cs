@@ -1,0 +1,4 @@
+using System.CommandLine;
+using OrgDispatch.Cli;
+
+return CliApp.BuildRoot().Parse(args).Invoke();
