@@ -1,0 +1,85 @@
+namespace OrgDispatch.Tests.Infrastructure;
+
+/// <summary>Where the repository, the shared corpus and external tools are.</summary>
+internal static class TestEnvironment
+{
+    /// <summary>True under CI (CI=true): then every dependency must be present and nothing skips.</summary>
+    public static bool IsCI => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>../shared/corpus beside the clone, or null.</summary>
+    public static string? CorpusDirectory
+    {
+        get
+        {
+            string dir = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "corpus"));
+            return Directory.Exists(dir) ? dir : null;
+        }
+    }
+
+    public static string SpecsDirectory => Path.Combine(RepoRoot, "tests", "OrgDispatch.Tests", "Specs");
+
+    /// <summary>The full path of an executable on PATH, or null.</summary>
+    public static string? FindOnPath(string name)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            if (dir.Length == 0) continue;
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (string? dir = AppContext.BaseDirectory; dir != null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(Path.Combine(dir, "OrgDispatch.sln"))) return dir;
+        }
+        throw new InvalidOperationException($"OrgDispatch.sln not found above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>A fact that needs external programs or the shared corpus. Outside CI it is skipped,
+/// with the reason, when one is missing; under CI=true it always runs (and fails if one is missing).</summary>
+internal sealed class RequiresFactAttribute : FactAttribute
+{
+    public RequiresFactAttribute(params string[] needs)
+    {
+        if (!TestEnvironment.IsCI && Requirements.Missing(needs) is { } reason) Skip = reason;
+    }
+}
+
+/// <summary>The theory counterpart of <see cref="RequiresFactAttribute"/>.</summary>
+internal sealed class RequiresTheoryAttribute : TheoryAttribute
+{
+    public RequiresTheoryAttribute(params string[] needs)
+    {
+        if (!TestEnvironment.IsCI && Requirements.Missing(needs) is { } reason) Skip = reason;
+    }
+}
+
+internal static class Requirements
+{
+    public const string Emacs = "emacs";
+    public const string Corpus = "corpus";
+    public const string Python = "python3";
+
+    public static string? Missing(string[] needs)
+    {
+        foreach (string need in needs)
+        {
+            if (need == Corpus)
+            {
+                if (TestEnvironment.CorpusDirectory == null) return "../shared/corpus is not beside this clone (CI has it there)";
+            }
+            else if (TestEnvironment.FindOnPath(need) == null)
+            {
+                return need == Emacs ? "emacs is not installed (apt-get install -y emacs-nox); CI installs it" : $"{need} is not on PATH";
+            }
+        }
+        return null;
+    }
+}
