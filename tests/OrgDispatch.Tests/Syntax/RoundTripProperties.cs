@@ -1,0 +1,73 @@
+using FsCheck;
+using FsCheck.Fluent;
+using OrgDispatch.Cli.Commands;
+using OrgDispatch.Document;
+using OrgDispatch.Syntax;
+using OrgDispatch.Tests.Infrastructure;
+
+namespace OrgDispatch.Tests.Syntax;
+
+/// <summary>Round-trip and robustness properties, checked by FsCheck from plain facts.</summary>
+public sealed class RoundTripProperties
+{
+    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true);
+
+    [Fact]
+    public void Tokens_of_generated_documents_tile_the_input() =>
+        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Document), doc =>
+        {
+            TokenHelpers.AssertTiles(doc);
+            return true;
+        }));
+
+    [Fact]
+    public void Random_bytes_never_throw_and_always_round_trip() =>
+        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Bytes), bytes =>
+        {
+            TokenHelpers.AssertTiles(bytes);
+            OrgDocument doc = OrgDocument.Parse(bytes);
+            OutlineCommand.WriteJson(doc, TextWriter.Null);
+            foreach (OrgHeadline h in doc.Headlines)
+            {
+                _ = h.Planning;
+                _ = h.Properties;
+                _ = OrgTimestamp.Parse(h.Title);
+            }
+            return doc.Source.Span.SequenceEqual(bytes);
+        }));
+
+    [Fact]
+    public void Document_outline_agrees_with_a_reader_walk() =>
+        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
+        {
+            OrgDocument doc = OrgDocument.Parse(bytes);
+            var starts = new List<int>();
+            var reader = new OrgReader(bytes, doc.Options);
+            while (reader.Read())
+            {
+                if (reader.TokenKind == OrgTokenKind.Headline) starts.Add(reader.Token.Start);
+            }
+            Assert.Equal(starts, doc.Headlines.Select(h => h.LineRange.Start));
+            // Subtrees nest: every child lies inside its parent's subtree.
+            foreach (OrgHeadline h in doc.Headlines)
+            {
+                if (h.Parent is { } p)
+                {
+                    Assert.True(p.SubtreeRange.Start < h.SubtreeRange.Start && h.SubtreeRange.End <= p.SubtreeRange.End);
+                    Assert.True(p.Stars < h.Stars);
+                }
+            }
+            return true;
+        }));
+
+    [RequiresFact(Requirements.Corpus)]
+    public void Corpus_files_round_trip()
+    {
+        foreach (string file in Directory.GetFiles(TestEnvironment.CorpusDirectory!, "*.org"))
+        {
+            byte[] bytes = File.ReadAllBytes(file);
+            TokenHelpers.AssertTiles(bytes);
+            Assert.Equal(bytes, OrgDocument.Parse(bytes).ToArray());
+        }
+    }
+}
