@@ -12,7 +12,7 @@ namespace OrgDispatch.Document;
 /// <remarks>
 /// Immutable and thread-safe once built. Building reads the text once and allocates one
 /// small record per headline; strings are made only by members that return them. To change the
-/// file, use OrgEditor, which returns a new document.
+/// file, use <see cref="Edit"/>, which returns a new document.
 /// </remarks>
 public sealed class OrgDocument
 {
@@ -20,8 +20,9 @@ public sealed class OrgDocument
     private readonly HeadlineRecord[] _headlines;
     private readonly int _headlineCount;
 
-    private OrgDocument(byte[] source, HeadlineRecord[] headlines, int count, OrgInBufferSettings settings)
+    private OrgDocument(byte[] source, HeadlineRecord[] headlines, int count, OrgInBufferSettings settings, OrgSyntaxOptions? baseOptions)
     {
+        BaseOptions = baseOptions;
         _source = source;
         _headlines = headlines;
         _headlineCount = count;
@@ -128,8 +129,12 @@ public sealed class OrgDocument
             open.Push(i);
         }
 
-        return new OrgDocument(utf8, headlines, count, collector.Build(options ?? OrgSyntaxOptions.Default));
+        return new OrgDocument(utf8, headlines, count, collector.Build(options ?? OrgSyntaxOptions.Default), options);
     }
+
+    /// <summary>Starts an edit. Changes are collected and applied together by
+    /// <see cref="OrgEditor.Apply"/>, which returns a new document; this one never changes.</summary>
+    public OrgEditor Edit() => new(this);
 
     /// <summary>A reader over the whole source, with the document's options.</summary>
     public OrgReader CreateReader() => new(_source, Options);
@@ -141,6 +146,9 @@ public sealed class OrgDocument
     public override string ToString() => OrgDispatch.Text.Utf8Text.Decode(_source);
 
     internal ReadOnlySpan<byte> Span => _source;
+
+    /// <summary>The options the caller parsed with, before the file's settings.</summary>
+    internal OrgSyntaxOptions? BaseOptions { get; }
 
     internal ref readonly HeadlineRecord Record(int index) => ref _headlines[index];
 

@@ -63,6 +63,35 @@ public sealed class OrgElementConformanceTests(ITestOutputHelper output)
         }
     }
 
+    [RequiresFact(Requirements.Emacs, Requirements.Corpus, Requirements.Python)]
+    public void Edited_dispatch_file_reads_in_org_element_as_edited()
+    {
+        string text = ProcessRunner.Run("python3", [Path.Combine(TestEnvironment.CorpusDirectory!, "gen_dispatch.py"), "300", "5"], TimeSpan.FromMinutes(1));
+        OrgDocument doc = OrgDocument.Parse(text);
+        var editor = doc.Edit();
+        var when = new DateTime(2026, 11, 21, 10, 30, 0);
+        int edited = 0;
+        foreach (OrgHeadline h in doc.Headlines)
+        {
+            if (h.Level != 1 || h.Index % 7 != 0) continue;
+            editor.SetTodoKeyword(h, "DONE").SetClosed(h, when).SetProperty(h, "CLAIMED_BY", "agent-" + h.Index)
+                  .AddLogbookEntry(h, "State \"DONE\"       from \"PENDING\"     " + OrgEditor.FormatInactive(when));
+            edited++;
+        }
+        OrgDocument result = editor.Apply();
+        string file = Path.Combine(Path.GetTempPath(), $"od-conf-{Guid.NewGuid():N}.org");
+        File.WriteAllBytes(file, result.ToArray());
+        try
+        {
+            Assert.True(edited > 10);
+            AssertMatchesOrgElement(file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private void AssertMatchesOrgElement(string file, params string[] sequences)
     {
         string refJson = Path.Combine(Path.GetTempPath(), $"od-ref-{Guid.NewGuid():N}.json");

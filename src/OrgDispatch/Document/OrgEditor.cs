@@ -1,0 +1,389 @@
+using System.Globalization;
+using System.Text;
+using OrgDispatch.Syntax;
+using OrgDispatch.Text;
+
+namespace OrgDispatch.Document;
+
+/// <summary>How new planning lines and drawers are indented.</summary>
+public enum MetadataIndentation
+{
+    /// <summary>Follow the headline's existing metadata when it has some, else use <see cref="None"/>.</summary>
+    Auto = 0,
+    /// <summary>At column 0, as Org 9.5 writes by default (<c>org-adapt-indentation</c> nil).</summary>
+    None,
+    /// <summary>Indented to the headline's title (level + 1 spaces), as with <c>org-adapt-indentation</c> t.</summary>
+    Adapt,
+}
+
+/// <summary>One small change to the source: replace <see cref="Length"/> bytes at
+/// <see cref="Start"/> with <see cref="Text"/>. Offsets refer to the original source.</summary>
+/// <param name="Start">Byte offset in the original source.</param>
+/// <param name="Length">Number of bytes replaced (0 for an insertion).</param>
+/// <param name="Text">The replacement text.</param>
+public readonly record struct OrgTextEdit(int Start, int Length, string Text);
+
+/// <summary>
+/// Collects changes to an <see cref="OrgDocument"/> and turns them into the smallest text edits
+/// that make them, leaving every other byte as it was. Layout follows what Org writes: CLOSED
+/// first on the planning line, properties as <c>%-10s %s</c>, the newest LOGBOOK entry first,
+/// the planning line, then the property drawer, then LOGBOOK right after the headline.
+/// </summary>
+/// <remarks>Not thread-safe; one editor per change. The document itself never changes:
+/// <see cref="Apply"/> returns a new one.</remarks>
+public sealed class OrgEditor
+{
+    private readonly OrgDocument _document;
+    private readonly Dictionary<int, HeadlineChanges> _changes = [];
+    private readonly List<(int Parent, string Line)> _newHeadlines = [];
+
+    /// <summary>Starts editing <paramref name="document"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    public OrgEditor(OrgDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        _document = document;
+    }
+
+    /// <summary>Indentation of new planning lines and drawers.</summary>
+    public MetadataIndentation Indentation { get; set; }
+
+    /// <summary>Sets the TODO keyword, or removes it when <paramref name="keyword"/> is null.</summary>
+    /// <exception cref="ArgumentException">The keyword is empty or holds whitespace.</exception>
+    public OrgEditor SetTodoKeyword(OrgHeadline headline, string? keyword)
+    {
+        if (keyword != null && (keyword.Length == 0 || keyword.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException($"A TODO keyword must be one non-empty word, not \"{keyword}\".", nameof(keyword));
+        }
+        Changes(headline).Todo = (true, keyword);
+        return this;
+    }
+
+    /// <summary>Sets a property, creating the property drawer where Org would (after the planning line).</summary>
+    /// <exception cref="ArgumentException">The name is empty or holds whitespace or colons, or the value holds a line break.</exception>
+    public OrgEditor SetProperty(OrgHeadline headline, string name, string value)
+    {
+        CheckPropertyName(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A property value cannot span lines.", nameof(value));
+        Changes(headline).Properties[name] = value;
+        return this;
+    }
+
+    /// <summary>Removes every occurrence of a property (name matched without regard to case, as Org does).</summary>
+    public OrgEditor RemoveProperty(OrgHeadline headline, string name)
+    {
+        CheckPropertyName(name);
+        Changes(headline).Properties[name] = null;
+        return this;
+    }
+
+    /// <summary>Adds <c>- TEXT</c> at the top of the LOGBOOK drawer, creating the drawer where Org would.</summary>
+    /// <exception cref="ArgumentException">The text holds a line break.</exception>
+    public OrgEditor AddLogbookEntry(OrgHeadline headline, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A LOGBOOK entry is one line.", nameof(text));
+        Changes(headline).Logbook.Add(text);
+        return this;
+    }
+
+    /// <summary>Sets <c>CLOSED: [timestamp]</c> on the planning line, creating the line if needed.</summary>
+    public OrgEditor SetClosed(OrgHeadline headline, DateTime when)
+    {
+        Changes(headline).Closed = FormatInactive(when);
+        return this;
+    }
+
+    /// <summary>Appends a plain-list item <c>- TEXT</c> at the end of the headline's section.</summary>
+    public OrgEditor AppendListItem(OrgHeadline headline, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A list item is one line.", nameof(text));
+        Changes(headline).Items.Add(text);
+        return this;
+    }
+
+    /// <summary>Appends a headline after the last descendant of <paramref name="parent"/> (one level
+    /// deeper), or at the end of the file when <paramref name="parent"/> is null.</summary>
+    /// <param name="parent">The parent, or null for a top-level headline.</param>
+    /// <param name="text">What follows the stars: keyword, priority, title and tags, e.g. <c>PENDING Deploy :timmy:</c>.</param>
+    public OrgEditor AppendHeadline(OrgHeadline? parent, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A headline is one line.", nameof(text));
+        if (parent is { } p) CheckOwner(p);
+        int stars = parent is { } q ? q.Stars + 1 : 1;
+        _newHeadlines.Add((parent?.Index ?? -1, new string('*', stars) + " " + text));
+        return this;
+    }
+
+    /// <summary>The text edits the collected changes make, in source order, against the original source.</summary>
+    public IReadOnlyList<OrgTextEdit> ComputeEdits()
+    {
+        var edits = new List<(OrgTextEdit Edit, int Order)>();
+        foreach (var (index, changes) in _changes) AddHeadlineEdits(new OrgHeadline(_document, index), changes, edits);
+        ReadOnlySpan<byte> src = _document.Source.Span;
+        foreach (var (parent, line) in _newHeadlines)
+        {
+            int at = parent < 0 ? src.Length : EndOfContent(src, new OrgHeadline(_document, parent).SubtreeRange);
+            edits.Add((new OrgTextEdit(at, 0, NewlineIfNeeded(src, at) + line + "\n"), 5));
+        }
+        edits.Sort((a, b) => a.Edit.Start != b.Edit.Start ? a.Edit.Start.CompareTo(b.Edit.Start) : a.Order.CompareTo(b.Order));
+        for (int i = 1; i < edits.Count; i++)
+        {
+            var prev = edits[i - 1].Edit;
+            if (edits[i].Edit.Start < prev.Start + prev.Length)
+            {
+                throw new InvalidOperationException($"Edits overlap at byte {edits[i].Edit.Start}; combine them into one change.");
+            }
+        }
+        return edits.Select(e => e.Edit).ToList();
+    }
+
+    /// <summary>Applies the changes and parses the result.</summary>
+    /// <returns>The edited document; the original is unchanged.</returns>
+    public OrgDocument Apply()
+    {
+        ReadOnlySpan<byte> src = _document.Source.Span;
+        var output = new List<byte>(src.Length + 256);
+        int pos = 0;
+        foreach (OrgTextEdit e in ComputeEdits())
+        {
+            output.AddRange(src[pos..e.Start]);
+            output.AddRange(Encoding.UTF8.GetBytes(e.Text));
+            pos = e.Start + e.Length;
+        }
+        output.AddRange(src[pos..]);
+        return OrgDocument.Build(output.ToArray(), _document.BaseOptions);
+    }
+
+    /// <summary>Formats an inactive timestamp as Org writes one: <c>[2026-11-21 Sat 10:30]</c>.</summary>
+    public static string FormatInactive(DateTime when) =>
+        "[" + when.ToString("yyyy-MM-dd ddd HH:mm", CultureInfo.InvariantCulture) + "]";
+
+    private void AddHeadlineEdits(OrgHeadline h, HeadlineChanges c, List<(OrgTextEdit, int)> edits)
+    {
+        ReadOnlySpan<byte> src = _document.Source.Span;
+        Layout layout = Layout.Read(h);
+        string indent = Indentation switch
+        {
+            MetadataIndentation.None => "",
+            MetadataIndentation.Adapt => new string(' ', h.Level + 1),
+            _ => layout.ExistingIndent ?? "",
+        };
+        int afterHeadline = layout.HeadlineEnd;
+        // An insertion at the end of a file without a final newline needs one first, once per point.
+        var led = new HashSet<int>();
+        string Lead(int at) => led.Add(at) ? NewlineIfNeeded(_document.Source.Span, at) : "";
+
+        if (c.Todo is (true, var keyword))
+        {
+            OrgToken t = layout.Headline;
+            if (t.TodoKeyword.IsPresent)
+            {
+                int end = t.TodoKeyword.End;
+                edits.Add(keyword is null
+                    ? (new OrgTextEdit(t.TodoKeyword.Start, end < t.LineEnd && src[end] == ' ' ? end + 1 - t.TodoKeyword.Start : t.TodoKeyword.Length, ""), 0)
+                    : (new OrgTextEdit(t.TodoKeyword.Start, t.TodoKeyword.Length, keyword), 0));
+            }
+            else if (keyword is not null)
+            {
+                edits.Add((new OrgTextEdit(t.Start + t.Stars + 1, 0, keyword + " "), 0));
+            }
+        }
+
+        if (c.Closed is { } closed)
+        {
+            if (layout.Planning is { } planning)
+            {
+                OrgPlanning p = OrgPlanning.Parse(src, planning.Start, planning.LineEnd);
+                if (p.Closed.IsPresent) edits.Add((new OrgTextEdit(p.Closed.Start, p.Closed.Length, closed), 1));
+                else
+                {
+                    int at = planning.Start;
+                    while (at < planning.LineEnd && src[at] is (byte)' ' or (byte)'\t') at++;
+                    edits.Add((new OrgTextEdit(at, 0, "CLOSED: " + closed + " "), 1));
+                }
+            }
+            else
+            {
+                edits.Add((new OrgTextEdit(afterHeadline, 0, Lead(afterHeadline) + indent + "CLOSED: " + closed + "\n"), 1));
+            }
+        }
+
+        if (c.Properties.Count > 0)
+        {
+            if (layout.PropertyDrawer is { } drawer)
+            {
+                EditDrawer(src, drawer, layout, c.Properties, indent, edits);
+            }
+            else if (c.Properties.Values.Any(v => v != null))
+            {
+                var sb = new StringBuilder(Lead(layout.MetadataEnd)).Append(indent).Append(":PROPERTIES:\n");
+                foreach (var (name, value) in c.Properties)
+                {
+                    if (value != null) sb.Append(PropertyLine(indent, name, value));
+                }
+                sb.Append(indent).Append(":END:\n");
+                edits.Add((new OrgTextEdit(layout.MetadataEnd, 0, sb.ToString()), 2));
+            }
+        }
+
+        if (c.Logbook.Count > 0)
+        {
+            var sb = new StringBuilder();
+            for (int i = c.Logbook.Count - 1; i >= 0; i--) sb.Append(layout.LogbookIndent ?? indent).Append("- ").Append(c.Logbook[i]).Append('\n');
+            if (layout.LogbookBodyStart >= 0)
+            {
+                edits.Add((new OrgTextEdit(layout.LogbookBodyStart, 0, sb.ToString()), 3));
+            }
+            else
+            {
+                edits.Add((new OrgTextEdit(layout.MetadataEnd, 0, Lead(layout.MetadataEnd) + indent + ":LOGBOOK:\n" + sb + indent + ":END:\n"), 3));
+            }
+        }
+
+        if (c.Items.Count > 0)
+        {
+            int at = EndOfContent(src, h.SectionRange);
+            var sb = new StringBuilder(Lead(at));
+            foreach (string item in c.Items) sb.Append("- ").Append(item).Append('\n');
+            edits.Add((new OrgTextEdit(at, 0, sb.ToString()), 4));
+        }
+    }
+
+    private static void EditDrawer(ReadOnlySpan<byte> src, TextRange drawerEnd, Layout layout, Dictionary<string, string?> properties,
+        string indent, List<(OrgTextEdit, int)> edits)
+    {
+        string lineIndent = layout.ExistingIndent ?? indent;
+        var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, start, end, lineEnd) in layout.Properties)
+        {
+            string key = Utf8Text.Decode(src[name.Start..name.End]);
+            if (!properties.TryGetValue(key, out string? value)) continue;
+            bool first = done.Add(key);
+            // The first occurrence takes the new value; repeats go, so the value reads back as set.
+            string text = value != null && first ? PropertyLine(lineIndent, key, value) : "";
+            edits.Add((new OrgTextEdit(start, end - start, text), 2));
+        }
+        var sb = new StringBuilder();
+        foreach (var (name, value) in properties)
+        {
+            if (value != null && !done.Contains(name)) sb.Append(PropertyLine(lineIndent, name, value));
+        }
+        if (sb.Length > 0) edits.Add((new OrgTextEdit(drawerEnd.Start, 0, sb.ToString()), 2));
+    }
+
+    // Org's org-property-format, "%-10s %s".
+    private static string PropertyLine(string indent, string name, string value)
+    {
+        string key = ":" + name + ":";
+        return value.Length == 0 ? indent + key + "\n" : indent + key.PadRight(10) + " " + value + "\n";
+    }
+
+    private static int EndOfContent(ReadOnlySpan<byte> src, TextRange range)
+    {
+        // After the last line that is not blank, so trailing blank lines stay at the end.
+        int end = range.End;
+        int p = end;
+        while (p > range.Start && src[p - 1] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r') p--;
+        if (p == range.Start) return range.End;
+        int nl = src[p..end].IndexOf((byte)'\n');
+        return nl < 0 ? end : p + nl + 1;
+    }
+
+    private static string NewlineIfNeeded(ReadOnlySpan<byte> src, int at) => at > 0 && src[at - 1] != '\n' ? "\n" : "";
+
+    private HeadlineChanges Changes(OrgHeadline h)
+    {
+        CheckOwner(h);
+        if (!_changes.TryGetValue(h.Index, out var c)) _changes[h.Index] = c = new HeadlineChanges();
+        return c;
+    }
+
+    private void CheckOwner(OrgHeadline h)
+    {
+        if (!ReferenceEquals(h.Document, _document)) throw new ArgumentException("The headline belongs to another document.", nameof(h));
+    }
+
+    private static void CheckPropertyName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || name.Any(ch => char.IsWhiteSpace(ch) || ch == ':'))
+        {
+            throw new ArgumentException($"A property name must be one word without colons, not \"{name}\".", nameof(name));
+        }
+    }
+
+    private sealed class HeadlineChanges
+    {
+        public (bool Set, string? Keyword) Todo;
+        public string? Closed;
+        public readonly Dictionary<string, string?> Properties = new(StringComparer.OrdinalIgnoreCase);
+        public readonly List<string> Logbook = [];
+        public readonly List<string> Items = [];
+    }
+
+    /// <summary>Where a headline's metadata sits: planning line, property drawer, LOGBOOK.</summary>
+    private sealed class Layout
+    {
+        public OrgToken Headline;
+        public int HeadlineEnd;
+        public OrgToken? Planning;
+        public TextRange? PropertyDrawer; // the :END: line
+        public readonly List<(TextRange Name, int Start, int End, int LineEnd)> Properties = [];
+        public int MetadataEnd;
+        public int LogbookBodyStart = -1;
+        public string? LogbookIndent;
+        public string? ExistingIndent;
+
+        public static Layout Read(OrgHeadline h)
+        {
+            ReadOnlySpan<byte> src = h.Document.Source.Span;
+            var layout = new Layout();
+            OrgReader reader = h.ReadFromHeadline();
+            reader.Read();
+            layout.Headline = reader.Token;
+            layout.HeadlineEnd = layout.MetadataEnd = reader.Token.End;
+            bool inDrawer = false;
+            while (reader.Read())
+            {
+                OrgToken t = reader.Token;
+                switch (t.Kind)
+                {
+                    case OrgTokenKind.Planning when layout.Planning is null && !inDrawer && layout.PropertyDrawer is null:
+                        layout.Planning = t;
+                        layout.ExistingIndent ??= Indent(src, t);
+                        layout.MetadataEnd = t.End;
+                        continue;
+                    case OrgTokenKind.PropertyDrawerStart:
+                        inDrawer = true;
+                        layout.ExistingIndent ??= Indent(src, t);
+                        continue;
+                    case OrgTokenKind.Property:
+                        layout.Properties.Add((t.Name, t.Start, t.End, t.LineEnd));
+                        continue;
+                    case OrgTokenKind.PropertyDrawerEnd:
+                        inDrawer = false;
+                        layout.PropertyDrawer = new TextRange(t.Start, t.Length);
+                        layout.MetadataEnd = t.End;
+                        continue;
+                    case OrgTokenKind.DrawerStart when reader.Depth == 1 && Ascii.EqualsIgnoreCase(t.Name.Of(src), "LOGBOOK"u8):
+                        layout.LogbookBodyStart = t.End;
+                        layout.LogbookIndent = Indent(src, t);
+                        return layout;
+                }
+            }
+            return layout;
+        }
+
+        private static string Indent(ReadOnlySpan<byte> src, OrgToken t)
+        {
+            int p = t.Start;
+            while (p < t.LineEnd && src[p] is (byte)' ' or (byte)'\t') p++;
+            return Encoding.ASCII.GetString(src[t.Start..p]);
+        }
+    }
+}
