@@ -61,11 +61,12 @@ internal static class OutlineCommand
                 WriteRange(w, "todo", src, t.TodoKeyword);
                 WriteRange(w, "priority", src, t.Priority);
                 w.WriteString("title", Utf8Text.Decode(t.Title.Of(src)));
+                IReadOnlyList<string> tags = h.Tags;
                 w.WriteStartArray("tags");
-                foreach (string tag in h.Tags) w.WriteStringValue(tag);
+                foreach (string tag in tags) w.WriteStringValue(tag);
                 w.WriteEndArray();
                 w.WriteBoolean("commented", t.IsCommented);
-                w.WriteBoolean("archived", h.IsArchived);
+                w.WriteBoolean("archived", tags.Contains("ARCHIVE"));
                 OrgPlanning planning = h.Planning;
                 WriteRange(w, "scheduled", src, planning.Scheduled);
                 WriteRange(w, "deadline", src, planning.Deadline);

@@ -65,8 +65,7 @@ public sealed class OrgEditor
     public OrgEditor SetProperty(OrgHeadline headline, string name, string value)
     {
         CheckPropertyName(name);
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A property value cannot span lines.", nameof(value));
+        CheckOneLine(value, "A property value cannot span lines.", nameof(value));
         Changes(headline).Properties[name] = value;
         return this;
     }
@@ -83,8 +82,7 @@ public sealed class OrgEditor
     /// <exception cref="ArgumentException">The text holds a line break.</exception>
     public OrgEditor AddLogbookEntry(OrgHeadline headline, string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A LOGBOOK entry is one line.", nameof(text));
+        CheckOneLine(text, "A LOGBOOK entry is one line.");
         Changes(headline).Logbook.Add(text);
         return this;
     }
@@ -99,8 +97,7 @@ public sealed class OrgEditor
     /// <summary>Appends a plain-list item <c>- TEXT</c> at the end of the headline's section.</summary>
     public OrgEditor AppendListItem(OrgHeadline headline, string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A list item is one line.", nameof(text));
+        CheckOneLine(text, "A list item is one line.");
         Changes(headline).Items.Add(text);
         return this;
     }
@@ -111,8 +108,7 @@ public sealed class OrgEditor
     /// <param name="text">What follows the stars: keyword, priority, title and tags, e.g. <c>PENDING Deploy :timmy:</c>.</param>
     public OrgEditor AppendHeadline(OrgHeadline? parent, string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException("A headline is one line.", nameof(text));
+        CheckOneLine(text, "A headline is one line.");
         if (parent is { } p) CheckOwner(p);
         int stars = parent is { } q ? q.Stars + 1 : 1;
         _newHeadlines.Add((parent?.Index ?? -1, new string('*', stars) + " " + text));
@@ -306,6 +302,12 @@ public sealed class OrgEditor
     private void CheckOwner(OrgHeadline h)
     {
         if (!ReferenceEquals(h.Document, _document)) throw new ArgumentException("The headline belongs to another document.", nameof(h));
+    }
+
+    private static void CheckOneLine(string text, string message, string paramName = "text")
+    {
+        ArgumentNullException.ThrowIfNull(text, paramName);
+        if (text.AsSpan().IndexOfAny('\n', '\r') >= 0) throw new ArgumentException(message, paramName);
     }
 
     private static void CheckPropertyName(string name)

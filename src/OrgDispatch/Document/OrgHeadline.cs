@@ -91,17 +91,7 @@ public readonly struct OrgHeadline : IEquatable<OrgHeadline>
     }
 
     /// <summary>Whether the headline's own tags include <c>ARCHIVE</c>.</summary>
-    public bool IsArchived
-    {
-        get
-        {
-            foreach (string t in Tags)
-            {
-                if (t == "ARCHIVE") return true;
-            }
-            return false;
-        }
-    }
+    public bool IsArchived => Tags.Contains("ARCHIVE");
 
     /// <summary>The planning line's timestamps (only when the line right after the headline is one).</summary>
     public OrgPlanning Planning

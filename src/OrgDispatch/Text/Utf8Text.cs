@@ -22,17 +22,4 @@ public static class Utf8Text
         return sb.ToString();
     }
 
-    /// <summary>Counts characters as Emacs does: code points, an invalid byte counting as one.</summary>
-    /// <param name="utf8">The bytes.</param>
-    public static int CountChars(ReadOnlySpan<byte> utf8)
-    {
-        int count = 0;
-        while (!utf8.IsEmpty)
-        {
-            EmacsCharClass.DecodeAt(utf8, out int n);
-            utf8 = utf8[n..];
-            count++;
-        }
-        return count;
-    }
 }
