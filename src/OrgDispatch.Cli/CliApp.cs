@@ -3,19 +3,31 @@ using OrgDispatch.Cli.Commands;
 
 namespace OrgDispatch.Cli;
 
-/// <summary>Builds the <c>org-dispatch</c> command tree.</summary>
+/// <summary>Builds the <c>org-dispatch</c> command tree and runs it.</summary>
 internal static class CliApp
 {
-    /// <summary>Exit code: success.</summary>
-    public const int Success = 0;
-
-    /// <summary>Exit code: bad usage, or a file that cannot be read.</summary>
-    public const int UsageOrIoError = 2;
-
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("org-dispatch: read Org files and coordinate agents through a shared dispatch.org.");
         root.Subcommands.Add(OutlineCommand.Build());
+        foreach (Command c in QueueCommands.Build()) root.Subcommands.Add(c);
         return root;
+    }
+
+    /// <summary>Parses and runs; a command line that does not parse exits with
+    /// <see cref="ExitCodes.UsageOrTransport"/> (System.CommandLine alone would exit 1).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        ParseResult parse = BuildRoot().Parse(args);
+        var config = new InvocationConfiguration();
+        if (output != null) config.Output = output;
+        if (error != null) config.Error = error;
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) config.Error.WriteLine("org-dispatch: " + e.Message);
+            config.Error.WriteLine("Run `org-dispatch --help` for usage.");
+            return ExitCodes.UsageOrTransport;
+        }
+        return await parse.InvokeAsync(config);
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using OrgDispatch.Cli;
 
-return CliApp.BuildRoot().Parse(args).Invoke();
+return await CliApp.RunAsync(args);

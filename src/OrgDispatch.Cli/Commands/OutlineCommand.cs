@@ -32,7 +32,7 @@ internal static class OutlineCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"org-dispatch: cannot read {path.FullName}: {e.Message}");
-                return CliApp.UsageOrIoError;
+                return ExitCodes.UsageOrTransport;
             }
             string[] sequences = parse.GetValue(todo) ?? [];
             var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
@@ -40,7 +40,7 @@ internal static class OutlineCommand
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) WriteJson(doc, output);
             else WriteText(doc, output);
-            return CliApp.Success;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -21,7 +21,33 @@ public enum MetadataIndentation
 /// <param name="Start">Byte offset in the original source.</param>
 /// <param name="Length">Number of bytes replaced (0 for an insertion).</param>
 /// <param name="Text">The replacement text.</param>
-public readonly record struct OrgTextEdit(int Start, int Length, string Text);
+public readonly record struct OrgTextEdit(int Start, int Length, string Text)
+{
+    /// <summary>Applies <paramref name="edits"/> (sorted by <see cref="Start"/>, not overlapping,
+    /// offsets into <paramref name="source"/>) and returns the new UTF-8 text.</summary>
+    /// <exception cref="ArgumentException">An edit lies outside the source, or the edits overlap or are out of order.</exception>
+    public static byte[] Apply(ReadOnlySpan<byte> source, IReadOnlyList<OrgTextEdit> edits)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        int size = source.Length;
+        foreach (OrgTextEdit e in edits) size += Encoding.UTF8.GetByteCount(e.Text) - e.Length;
+        byte[] output = new byte[size];
+        int pos = 0, written = 0;
+        foreach (OrgTextEdit e in edits)
+        {
+            if (e.Start < pos || e.Length < 0 || e.Start + e.Length > source.Length)
+            {
+                throw new ArgumentException($"The edit at byte {e.Start} (length {e.Length}) is out of order, overlaps another or lies outside the {source.Length}-byte source.", nameof(edits));
+            }
+            source[pos..e.Start].CopyTo(output.AsSpan(written));
+            written += e.Start - pos;
+            written += Encoding.UTF8.GetBytes(e.Text, output.AsSpan(written));
+            pos = e.Start + e.Length;
+        }
+        source[pos..].CopyTo(output.AsSpan(written));
+        return output;
+    }
+}
 
 /// <summary>
 /// Collects changes to an <see cref="OrgDocument"/> and turns them into the smallest text edits
@@ -35,7 +61,7 @@ public sealed class OrgEditor
 {
     private readonly OrgDocument _document;
     private readonly Dictionary<int, HeadlineChanges> _changes = [];
-    private readonly List<(int Parent, string Line)> _newHeadlines = [];
+    private readonly List<(int Index, bool Before, string Text)> _newHeadlines = [];
 
     /// <summary>Starts editing <paramref name="document"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
@@ -78,12 +104,31 @@ public sealed class OrgEditor
         return this;
     }
 
-    /// <summary>Adds <c>- TEXT</c> at the top of the LOGBOOK drawer, creating the drawer where Org would.</summary>
+    /// <summary>Adds <c>- TEXT</c> at the top of the LOGBOOK drawer, creating the drawer where Org would.
+    /// With a <paramref name="note"/>, writes what Org's <c>org-store-log-note</c> writes: the entry
+    /// ends in <c>\\</c> and the note's non-blank lines follow, indented under the item.</summary>
+    /// <param name="headline">The headline whose LOGBOOK gets the entry.</param>
+    /// <param name="text">The entry's first line, e.g. <c>State "DONE" from "TODO" [2026-11-21 Sat 10:30]</c>.</param>
+    /// <param name="note">Free text; may span lines. Blank lines are dropped, and a line that would
+    /// open or close a drawer (<c>:END:</c>) gets a leading comma, as Org escapes lines in blocks.</param>
     /// <exception cref="ArgumentException">The text holds a line break.</exception>
-    public OrgEditor AddLogbookEntry(OrgHeadline headline, string text)
+    public OrgEditor AddLogbookEntry(OrgHeadline headline, string text, string? note = null)
     {
-        CheckOneLine(text, "A LOGBOOK entry is one line.");
-        Changes(headline).Logbook.Add(text);
+        CheckOneLine(text, "A LOGBOOK entry's first line is one line; pass the rest as the note.");
+        var lines = new List<string> { text };
+        if (note != null)
+        {
+            foreach (string raw in note.Split('\n'))
+            {
+                string line = raw.TrimEnd();
+                if (line.Length == 0) continue;
+                string trimmed = line.TrimStart();
+                if (trimmed.Length > 1 && trimmed[0] == ':' && trimmed[^1] == ':') line = "," + trimmed;
+                lines.Add(line);
+            }
+            if (lines.Count > 1) lines[0] += " \\\\";
+        }
+        Changes(headline).Logbook.Add(lines);
         return this;
     }
 
@@ -106,13 +151,43 @@ public sealed class OrgEditor
     /// deeper), or at the end of the file when <paramref name="parent"/> is null.</summary>
     /// <param name="parent">The parent, or null for a top-level headline.</param>
     /// <param name="text">What follows the stars: keyword, priority, title and tags, e.g. <c>PENDING Deploy :timmy:</c>.</param>
-    public OrgEditor AppendHeadline(OrgHeadline? parent, string text)
+    /// <param name="content">Lines that follow the headline (planning line, drawers, body), or null.</param>
+    /// <exception cref="ArgumentException">The text spans lines, or a content line would start a headline.</exception>
+    public OrgEditor AppendHeadline(OrgHeadline? parent, string text, string? content = null)
     {
-        CheckOneLine(text, "A headline is one line.");
         if (parent is { } p) CheckOwner(p);
         int stars = parent is { } q ? q.Stars + 1 : 1;
-        _newHeadlines.Add((parent?.Index ?? -1, new string('*', stars) + " " + text));
+        _newHeadlines.Add((parent?.Index ?? -1, false, HeadlineText(stars, text, content)));
         return this;
+    }
+
+    /// <summary>Inserts a headline with <paramref name="next"/>'s number of stars right before it.</summary>
+    /// <param name="next">The headline the new one goes in front of.</param>
+    /// <param name="text">What follows the stars: keyword, priority, title and tags.</param>
+    /// <param name="content">Lines that follow the headline (planning line, drawers, body), or null.</param>
+    /// <exception cref="ArgumentException">The text spans lines, or a content line would start a headline.</exception>
+    public OrgEditor InsertHeadlineBefore(OrgHeadline next, string text, string? content = null)
+    {
+        CheckOwner(next);
+        _newHeadlines.Add((next.Index, true, HeadlineText(next.Stars, text, content)));
+        return this;
+    }
+
+    private static string HeadlineText(int stars, string text, string? content)
+    {
+        CheckOneLine(text, "A headline is one line.");
+        var sb = new StringBuilder().Append('*', stars).Append(' ').Append(text).Append('\n');
+        if (!string.IsNullOrEmpty(content))
+        {
+            foreach (string line in content.TrimEnd('\n').Split('\n'))
+            {
+                int p = 0;
+                while (p < line.Length && line[p] == '*') p++;
+                if (p > 0 && p < line.Length && line[p] == ' ') throw new ArgumentException($"The content line \"{line}\" would start a new headline.", nameof(content));
+                sb.Append(line).Append('\n');
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>The text edits the collected changes make, in source order, against the original source.</summary>
@@ -121,10 +196,11 @@ public sealed class OrgEditor
         var edits = new List<(OrgTextEdit Edit, int Order)>();
         foreach (var (index, changes) in _changes) AddHeadlineEdits(new OrgHeadline(_document, index), changes, edits);
         ReadOnlySpan<byte> src = _document.Source.Span;
-        foreach (var (parent, line) in _newHeadlines)
+        foreach (var (index, before, text) in _newHeadlines)
         {
-            int at = parent < 0 ? src.Length : EndOfContent(src, new OrgHeadline(_document, parent).SubtreeRange);
-            edits.Add((new OrgTextEdit(at, 0, NewlineIfNeeded(src, at) + line + "\n"), 5));
+            int at = before ? _document.Record(index).Start
+                : index < 0 ? src.Length : EndOfContent(src, new OrgHeadline(_document, index).SubtreeRange);
+            edits.Add((new OrgTextEdit(at, 0, NewlineIfNeeded(src, at) + text), before ? 6 : 5));
         }
         edits.Sort((a, b) => a.Edit.Start != b.Edit.Start ? a.Edit.Start.CompareTo(b.Edit.Start) : a.Order.CompareTo(b.Order));
         for (int i = 1; i < edits.Count; i++)
@@ -140,20 +216,7 @@ public sealed class OrgEditor
 
     /// <summary>Applies the changes and parses the result.</summary>
     /// <returns>The edited document; the original is unchanged.</returns>
-    public OrgDocument Apply()
-    {
-        ReadOnlySpan<byte> src = _document.Source.Span;
-        var output = new List<byte>(src.Length + 256);
-        int pos = 0;
-        foreach (OrgTextEdit e in ComputeEdits())
-        {
-            output.AddRange(src[pos..e.Start]);
-            output.AddRange(Encoding.UTF8.GetBytes(e.Text));
-            pos = e.Start + e.Length;
-        }
-        output.AddRange(src[pos..]);
-        return OrgDocument.Build(output.ToArray(), _document.BaseOptions);
-    }
+    public OrgDocument Apply() => OrgDocument.Build(OrgTextEdit.Apply(_document.Source.Span, ComputeEdits()), _document.BaseOptions);
 
     /// <summary>Formats an inactive timestamp as Org writes one: <c>[2026-11-21 Sat 10:30]</c>.</summary>
     public static string FormatInactive(DateTime when) =>
@@ -230,7 +293,13 @@ public sealed class OrgEditor
         if (c.Logbook.Count > 0)
         {
             var sb = new StringBuilder();
-            for (int i = c.Logbook.Count - 1; i >= 0; i--) sb.Append(layout.LogbookIndent ?? indent).Append("- ").Append(c.Logbook[i]).Append('\n');
+            string itemIndent = layout.LogbookIndent ?? indent;
+            for (int i = c.Logbook.Count - 1; i >= 0; i--)
+            {
+                List<string> entry = c.Logbook[i];
+                sb.Append(itemIndent).Append("- ").Append(entry[0]).Append('\n');
+                for (int j = 1; j < entry.Count; j++) sb.Append(itemIndent).Append("  ").Append(entry[j]).Append('\n');
+            }
             if (layout.LogbookBodyStart >= 0)
             {
                 edits.Add((new OrgTextEdit(layout.LogbookBodyStart, 0, sb.ToString()), 3));
@@ -273,7 +342,7 @@ public sealed class OrgEditor
     }
 
     // Org's org-property-format, "%-10s %s".
-    private static string PropertyLine(string indent, string name, string value)
+    internal static string PropertyLine(string indent, string name, string value)
     {
         string key = ":" + name + ":";
         return value.Length == 0 ? indent + key + "\n" : indent + key.PadRight(10) + " " + value + "\n";
@@ -324,7 +393,7 @@ public sealed class OrgEditor
         public (bool Set, string? Keyword) Todo;
         public string? Closed;
         public readonly Dictionary<string, string?> Properties = new(StringComparer.OrdinalIgnoreCase);
-        public readonly List<string> Logbook = [];
+        public readonly List<List<string>> Logbook = [];
         public readonly List<string> Items = [];
     }
 

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using OrgDispatch.Queue;
+using OrgDispatch.Syntax;
+
+namespace OrgDispatch.Cli.Output;
+
+/// <summary>The JSON shapes of docs/cli.md. Field names are snake_case and stable; new fields may be added.</summary>
+internal static class JsonOutput
+{
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
+    }
+
+    public static void Task(Utf8JsonWriter w, string name, DispatchTask? task)
+    {
+        w.WritePropertyName(name);
+        Task(w, task);
+    }
+
+    public static void Task(Utf8JsonWriter w, DispatchTask? t)
+    {
+        if (t is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+        w.WriteStartObject();
+        w.WriteString("id", t.Id);
+        w.WriteString("title", t.Title);
+        w.WriteString("state", t.State.ToSnakeCase());
+        if (t.Priority is { } p) w.WriteString("priority", p.ToString()); else w.WriteNull("priority");
+        Strings(w, "agents", t.Agents);
+        Timestamp(w, "deadline", t.Deadline);
+        Timestamp(w, "scheduled", t.Scheduled);
+        if (t.Claim is { } c)
+        {
+            w.WriteStartObject("claim");
+            w.WriteString("agent", c.Agent);
+            Instant(w, "claimed_at", c.ClaimedAt);
+            Instant(w, "lease_expires", c.LeaseExpires);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("claim");
+        w.WriteNumber("attempts", t.Attempts);
+        Strings(w, "blocked_by", t.BlockedBy);
+        w.WriteNumber("line", t.LineNumber);
+        w.WriteString("body", t.Body);
+        w.WriteStartObject("properties");
+        foreach (var (k, v) in t.Properties) w.WriteString(k, v);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    public static void Tasks(Utf8JsonWriter w, string name, IEnumerable<DispatchTask> tasks)
+    {
+        w.WriteStartArray(name);
+        foreach (DispatchTask t in tasks) Task(w, t);
+        w.WriteEndArray();
+    }
+
+    public static void Activity(Utf8JsonWriter w, ActivityEntry e)
+    {
+        w.WriteStartObject();
+        w.WriteString("timestamp", e.Timestamp);
+        w.WriteString("agent", e.Agent);
+        w.WriteString("message", e.Message);
+        w.WriteNumber("line", e.Line);
+        w.WriteEndObject();
+    }
+
+    public static void Status(Utf8JsonWriter w, DispatchStatus s)
+    {
+        w.WriteString("location", s.Location);
+        w.WriteBoolean("reachable", s.Reachable);
+        w.WriteString("error", s.Error);
+        w.WriteStartObject("counts");
+        foreach (TaskState state in Enum.GetValues<TaskState>()) w.WriteNumber(state.ToSnakeCase(), s.Counts.GetValueOrDefault(state));
+        w.WriteEndObject();
+        Tasks(w, "stale_claims", s.StaleClaims);
+        w.WriteStartArray("problems");
+        foreach (DispatchProblem p in s.Problems)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("line", p.Line);
+            w.WriteString("task_id", p.TaskId);
+            w.WriteString("kind", p.Kind);
+            w.WriteString("message", p.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("recent_activity");
+        foreach (ActivityEntry e in s.RecentActivity) Activity(w, e);
+        w.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (string v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    // ISO 8601: a date, or a local date and time ("2026-12-01" or "2026-12-01T10:00").
+    private static void Timestamp(Utf8JsonWriter w, string name, OrgTimestamp? ts)
+    {
+        if (ts is not { IsValid: true } t) { w.WriteNull(name); return; }
+        string text = t.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (t.Time is { } time) text += "T" + time.ToString("HH:mm", CultureInfo.InvariantCulture);
+        w.WriteString(name, text);
+    }
+
+    private static void Instant(Utf8JsonWriter w, string name, DateTimeOffset? when)
+    {
+        if (when is { } v) w.WriteString(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        else w.WriteNull(name);
+    }
+}
