@@ -48,6 +48,19 @@ public sealed record DispatchTask
     /// <summary>Whether <paramref name="agent"/> may take this task: a task with no tags is for
     /// everyone, a tagged one only for the agents its tags name.</summary>
     public bool IsFor(string agent) => Agents.Count == 0 || Agents.Contains(agent, StringComparer.Ordinal);
+
+    /// <summary>Value equality, collections compared by content (properties without regard to order).</summary>
+    public bool Equals(DispatchTask? other) =>
+        other is not null
+        && (Id, Title, State, Priority, Deadline, Scheduled, Claim, Attempts, Body, LineNumber)
+            == (other.Id, other.Title, other.State, other.Priority, other.Deadline, other.Scheduled, other.Claim, other.Attempts, other.Body, other.LineNumber)
+        && Agents.SequenceEqual(other.Agents)
+        && BlockedBy.SequenceEqual(other.BlockedBy)
+        && Properties.Count == other.Properties.Count
+        && Properties.All(p => other.Properties.TryGetValue(p.Key, out string? v) && v == p.Value);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Id, State, Claim, Attempts, LineNumber);
 }
 
 /// <summary>Who holds a task, since when, and until when.</summary>

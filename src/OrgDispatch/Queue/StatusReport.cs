@@ -37,7 +37,8 @@ internal static partial class StatusReport
         }
         CheckDependencies(table, tasks, problems);
         CheckKeywords(table, problems);
-        problems.Sort((a, b) => a.Line.CompareTo(b.Line));
+        // Stable, so one line's problems keep the order they were found in.
+        problems = problems.OrderBy(p => p.Line).ToList();
         return new DispatchStatus
         {
             Location = location,

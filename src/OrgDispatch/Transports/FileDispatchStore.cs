@@ -67,12 +67,15 @@ public sealed partial class FileDispatchStore : IDispatchStore
         string tmp = TempName(full);
         try
         {
-            await File.WriteAllTextAsync(tmp, text, cancellationToken).ConfigureAwait(false);
-            // File.Move without overwrite is a rename that refuses an existing target on Windows only, so check under the lock.
+            // Under the lock, so no other writer runs and the stale-temp sweep has already happened.
             await using var store = new FileDispatchStore(full);
             using var held = await store.LockAsync(cancellationToken).ConfigureAwait(false);
             if (File.Exists(full)) throw new DispatchStoreException($"{full} already exists.");
-            using (var fs = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                fs.Write(System.Text.Encoding.UTF8.GetBytes(text));
+                fs.Flush(flushToDisk: true);
+            }
             File.Move(tmp, full);
             SyncDirectory(full);
         }
@@ -189,10 +192,11 @@ public sealed partial class FileDispatchStore : IDispatchStore
     private DispatchStoreException LockTimedOut() =>
         new($"The dispatch file {FilePath} stayed locked by another process for {LockTimeout.TotalSeconds:0.#} s (lock file {_lockPath}).");
 
-    // A sharing violation (Unix: flock said EWOULDBLOCK; Windows: ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION).
+    // Another holder. Unix: flock failed with EWOULDBLOCK, which .NET reports as the raw errno
+    // (11 on Linux, 35 on macOS and the BSDs); Windows: ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION.
     private static bool IsLockedByOther(IOException e) =>
         e is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException)
-        && (e.HResult & 0xFFFF) is 32 or 33;
+        && (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult is 11 or 35);
 
     /// <summary>Temp files of writers that died mid-write; safe to delete while holding the lock.</summary>
     private void CleanStaleTempFiles()

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace OrgDispatch.Tests.Cli;
+
+/// <summary>Runs the built <c>org-dispatch</c> as a separate OS process.</summary>
+internal static class CliProcess
+{
+    public static string AppHost => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "org-dispatch.exe" : "org-dispatch");
+
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IDictionary<string, string?>? env = null)
+    {
+        var psi = new ProcessStartInfo(AppHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        // The tests' own environment must not leak into the CLI's configuration.
+        foreach (string name in new[] { "ORGDISPATCH_FILE", "DISPATCH_FILE", "ORGDISPATCH_AGENT", "ORGDISPATCH_LEASE", "ORGDISPATCH_MAX_ATTEMPTS", "ORGDISPATCH_LOCK_TIMEOUT" })
+        {
+            psi.Environment.Remove(name);
+        }
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
+        return psi;
+    }
+
+    /// <summary>Runs to completion (bounded by <paramref name="timeout"/>) and returns exit code and output.</summary>
+    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, TimeSpan? timeout = null)
+    {
+        using var p = Process.Start(StartInfo(args, env))!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"org-dispatch {string.Join(' ', args)} did not finish in time");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using OrgDispatch.Cli;
+using OrgDispatch.Tests.Infrastructure;
+using OrgDispatch.Tests.Queue;
+
+namespace OrgDispatch.Tests.Cli;
+
+/// <summary>The agents' interface: exit codes, JSON shapes, human output, configuration.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _file;
+
+    public CliTests()
+    {
+        _file = _dir.File("dispatch.org");
+        File.WriteAllText(_file, DispatchFiles.Pending(3, "timmy", "ezra"));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync([.. args, "--file", _file], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    [Fact]
+    public async Task Exit_codes_are_distinct_and_documented()
+    {
+        Assert.Equal(ExitCodes.Success, (await Run("claim", "TASK-0001", "--agent", "ezra")).Code);
+        var conflict = await Run("claim", "TASK-0001", "--agent", "timmy");
+        Assert.Equal(ExitCodes.Conflict, conflict.Code);
+        Assert.Equal("org-dispatch: TASK-0001 is already claimed by ezra.\n", conflict.Err);
+        Assert.Equal(ExitCodes.Conflict, (await Run("done", "TASK-0002", "--agent", "timmy", "--result", "x")).Code);
+        Assert.Equal(ExitCodes.Conflict, (await Run("done", "TASK-0001", "--agent", "timmy", "--result", "x")).Code);
+        Assert.Equal(ExitCodes.NotFound, (await Run("claim", "TASK-9999", "--agent", "timmy")).Code);
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("claim", "TASK-0002")).Code); // no agent
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("claim", "TASK-0002", "--agent", "a b")).Code);
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("frobnicate")).Code);
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("next", "--agent", "timmy", "--lease", "soon")).Code);
+        Assert.Equal(ExitCodes.Success, (await Run("next", "--agent", "timmy")).Code);
+        Assert.Equal(ExitCodes.NothingReady, (await Run("next", "--agent", "timmy")).Code);
+        File.Delete(_file);
+        var gone = await Run("poll", "--agent", "timmy");
+        Assert.Equal(ExitCodes.UsageOrTransport, gone.Code);
+        Assert.Contains("does not exist", gone.Err);
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("status")).Code);
+        Assert.Equal(ExitCodes.Success, (await Run("init")).Code);
+        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("init")).Code);
+    }
+
+    [Fact]
+    public async Task Json_output_has_the_documented_shape()
+    {
+        var claim = Json((await Run("claim", "TASK-0002", "--agent", "timmy", "--lease", "15m", "--json")).Out);
+        Assert.Equal("claimed", claim.GetProperty("outcome").GetString());
+        Assert.Equal("timmy", claim.GetProperty("holder").GetString());
+        JsonElement task = claim.GetProperty("task");
+        Assert.Equal(
+            ["id", "title", "state", "priority", "agents", "deadline", "scheduled", "claim", "attempts", "blocked_by", "line", "body", "properties"],
+            task.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("in_progress", task.GetProperty("state").GetString());
+        Assert.Equal(["agent", "claimed_at", "lease_expires"], task.GetProperty("claim").EnumerateObject().Select(p => p.Name));
+
+        var lost = await Run("claim", "TASK-0002", "--agent", "ezra", "--json");
+        Assert.Equal(("claimed_by_other", "timmy"), (Json(lost.Out).GetProperty("outcome").GetString(), Json(lost.Out).GetProperty("holder").GetString()));
+
+        var error = Json((await Run("claim", "TASK-9999", "--agent", "ezra", "--json")).Out).GetProperty("error");
+        Assert.Equal(["code", "message", "task_id", "state", "holder"], error.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("not_found", "TASK-9999"), (error.GetProperty("code").GetString(), error.GetProperty("task_id").GetString()));
+
+        var poll = Json((await Run("poll", "--agent", "ezra", "--json")).Out);
+        Assert.Equal(["TASK-0001", "TASK-0003"], poll.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+
+        var status = Json((await Run("status", "--json")).Out);
+        Assert.Equal(["location", "reachable", "error", "counts", "stale_claims", "problems", "recent_activity"], status.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(1, status.GetProperty("counts").GetProperty("in_progress").GetInt32());
+
+        var append = Json((await Run("append", "working on it", "--agent", "timmy", "--json")).Out).GetProperty("entry");
+        Assert.Equal(("timmy", "working on it"), (append.GetProperty("agent").GetString(), append.GetProperty("message").GetString()));
+
+        var report = Json((await Run("report", "--agent", "timmy", "--json")).Out);
+        Assert.Equal(["agent", "time", "status", "ready", "active"], report.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("TASK-0002", report.GetProperty("active")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Human_output_is_short_and_errors_go_to_stderr()
+    {
+        var poll = await Run("poll", "--agent", "timmy");
+        Assert.Equal("TASK-0002  Task number 2\n", poll.Out);
+        Assert.Equal("", poll.Err);
+        var add = await Run("add", "Ship it", "--agent", "timmy", "--priority", "a", "--deadline", "2026-12-24", "--blocked-by", "TASK-0002");
+        Assert.Equal("added TASK-004  [#A] Ship it  (deadline 2026-12-24; after TASK-0002)\n", add.Out);
+        var done = await Run("done", "TASK-0002", "--agent", "timmy", "--result", "x");
+        Assert.Equal("", done.Out);
+        Assert.Equal("org-dispatch: Cannot done TASK-0002: it is pending, and done is not allowed from pending.\n", done.Err);
+        var report = await Run("report", "--agent", "timmy");
+        Assert.Contains("ready for timmy: 1\n  TASK-0002  Task number 2\nactive for timmy: 0\n", report.Out);
+    }
+
+    [Fact]
+    public void Configuration_comes_from_the_environment_when_the_command_line_is_silent()
+    {
+        var env = new Dictionary<string, string?> { ["DISPATCH_FILE"] = _file, ["ORGDISPATCH_AGENT"] = "ezra", ["ORGDISPATCH_LEASE"] = "10m" };
+        var (code, output, err) = CliProcess.Run(["next", "--json"], env);
+        Assert.True(code == 0, err);
+        JsonElement claimed = Json(output).GetProperty("claimed");
+        Assert.Equal("ezra", claimed.GetProperty("claim").GetProperty("agent").GetString());
+        Assert.NotEqual(JsonValueKind.Null, claimed.GetProperty("claim").GetProperty("lease_expires").ValueKind);
+        // The command line wins over the environment.
+        env["ORGDISPATCH_FILE"] = _dir.File("elsewhere.org");
+        Assert.Equal(ExitCodes.UsageOrTransport, CliProcess.Run(["poll"], env).Code);
+        Assert.Equal(0, CliProcess.Run(["poll", "--file", _file], env).Code);
+        env["ORGDISPATCH_LEASE"] = "whenever";
+        var bad = CliProcess.Run(["next", "--file", _file], env);
+        Assert.Equal((2, true), (bad.Code, bad.Err.Contains("$ORGDISPATCH_LEASE: \"whenever\" is not a duration")));
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("15m", 900)]
+    [InlineData("2h", 7200)]
+    [InlineData("1d", 86400)]
+    [InlineData("00:05:00", 300)]
+    public void Durations_read_as_documented(string text, int seconds)
+    {
+        Assert.True(CliOptions.TryParseDuration(text, out TimeSpan d));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), d);
+    }
+}
