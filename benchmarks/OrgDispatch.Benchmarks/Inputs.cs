@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace OrgDispatch.Benchmarks;
 
@@ -22,6 +23,25 @@ public static class Inputs
         if (p.ExitCode != 0) throw new InvalidOperationException("gen_dispatch.py failed");
         return ms.ToArray();
     }
+
+    /// <summary>A dispatch file of <paramref name="tasks"/> PENDING tasks for agents, our own layout
+    /// (docs/dispatch-format.md): priorities, deadlines, tags, a property drawer and a body each.</summary>
+    public static string DispatchFile(int tasks)
+    {
+        var sb = new StringBuilder("#+TITLE: Benchmark dispatch\n#+TODO: PENDING IN_PROGRESS | DONE SKIPPED FAILED\n\n");
+        string[] agents = ["timmy", "ezra", "cleo", "allegro"];
+        for (int i = 1; i <= tasks; i++)
+        {
+            string priority = (i % 3) switch { 0 => "[#A] ", 1 => "", _ => "[#C] " };
+            sb.Append($"* PENDING {priority}Task number {i} :{agents[i % agents.Length]}:bench:\n");
+            if (i % 4 == 0) sb.Append($"  DEADLINE: <2026-12-{1 + i % 28:D2}>\n");
+            sb.Append($"  :PROPERTIES:\n  :ID:       {TaskId(i)}\n  :END:\n  Do the thing number {i}, then report.\n\n");
+        }
+        sb.Append("* Activity\n");
+        return sb.ToString();
+    }
+
+    public static string TaskId(int i) => $"TASK-{i:D5}";
 
     private static string CorpusDirectory()
     {

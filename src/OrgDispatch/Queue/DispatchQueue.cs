@@ -91,7 +91,7 @@ public sealed partial class DispatchQueue
         CheckLease(lease);
         return RunAsync(s =>
         {
-            foreach (DispatchTask task in Ready(s.Table, agent))
+            foreach (DispatchTask task in Ready(s.Table, agent, limit: 1))
             {
                 return s.Claim(task.Id, agent, lease ?? _options.DefaultLease).Task;
             }
@@ -214,24 +214,18 @@ public sealed partial class DispatchQueue
         return StatusReport.Build(_store.Location, TaskTable.Build(doc, _options), _options.TimeProvider.GetUtcNow());
     }
 
-    private List<DispatchTask> Ready(TaskTable table, string agent)
+    /// <summary>The ready tasks for <paramref name="agent"/>, best first; only the first
+    /// <paramref name="limit"/> are read in full.</summary>
+    private static List<DispatchTask> Ready(TaskTable table, string agent, int limit = int.MaxValue)
     {
-        var ready = new List<DispatchTask>();
+        var ready = new List<(TaskEntry Entry, char Priority, DateTime Deadline)>();
         foreach (TaskEntry e in table.Entries)
         {
-            if (e.State != TaskState.Pending || e.Id is null) continue;
-            DispatchTask t = table.Read(e);
-            if (t.IsFor(agent) && table.WaitingFor(t).Count == 0) ready.Add(t);
+            if (e.State != TaskState.Pending || e.Id is null || !table.IsFor(e, agent) || table.WaitingFor(e).Count > 0) continue;
+            ready.Add((e, e.Priority ?? 'B', table.Deadline(e) ?? DateTime.MaxValue));
         }
-        // List.Sort is not stable; the line number keeps file order among equals.
-        ready.Sort((a, b) =>
-        {
-            int c = (a.Priority ?? 'B').CompareTo(b.Priority ?? 'B');
-            if (c != 0) return c;
-            c = (a.Deadline?.Start ?? DateTime.MaxValue).CompareTo(b.Deadline?.Start ?? DateTime.MaxValue);
-            return c != 0 ? c : a.LineNumber.CompareTo(b.LineNumber);
-        });
-        return ready;
+        // OrderBy is stable, so file order breaks the remaining ties.
+        return ready.OrderBy(r => r.Priority).ThenBy(r => r.Deadline).Take(limit).Select(r => table.Read(r.Entry)).ToList();
     }
 
     /// <summary>Runs one decision as a store transaction. Expired leases are returned first, in a

@@ -19,34 +19,101 @@ internal sealed class TaskTable
     public const string BlockedByProperty = "BLOCKED_BY";
 
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
+    // Each headline's own tag group (":a:b:"), or null; tags are rare, so this stays small.
+    private readonly string?[] _ownTags;
 
+    /// <summary>One reader pass over the whole document: keyword, priority, tags and the few
+    /// properties the queue decides on, without materialising anything else.</summary>
     private TaskTable(OrgDocument document, DispatchOptions options)
     {
         Document = document;
         Options = options;
-        DispatchKeywords keywords = options.Keywords;
-        foreach (OrgHeadline h in document.Headlines)
+        _ownTags = new string?[document.HeadlineCount];
+        ReadOnlySpan<byte> src = document.Source.Span;
+        byte[][] keywords = Enum.GetValues<TaskState>().Select(st => Encoding.UTF8.GetBytes(options.Keywords.Of(st))).ToArray();
+        byte[] activityTitle = Encoding.UTF8.GetBytes(options.ActivityHeadline);
+
+        OrgReader reader = document.CreateReader();
+        int index = -1;
+        TaskEntry current = default;
+        bool inTask = false, inMetadata = false;
+        while (reader.Read())
         {
-            string? keyword = h.TodoKeyword;
-            if (keyword is null)
+            OrgToken t = reader.Token;
+            if (t.Kind == OrgTokenKind.Headline)
             {
-                if (Activity is null && h.Level == 1 && h.Title == options.ActivityHeadline) Activity = h;
+                Flush();
+                index++;
+                if (t.Tags.IsPresent) _ownTags[index] = Utf8Text.Decode(t.Tags.Of(src));
+                inMetadata = true;
+                inTask = false;
+                int state = t.TodoKeyword.IsPresent ? IndexOf(keywords, t.TodoKeyword.Of(src)) : -1;
+                if (state >= 0)
+                {
+                    inTask = true;
+                    ReadOnlySpan<byte> p = t.Priority.Of(src);
+                    current = new TaskEntry(document.GetHeadline(index), (TaskState)state, null)
+                    {
+                        Priority = p.Length == 1 ? (char)p[0] : null,
+                    };
+                }
+                else if (!t.TodoKeyword.IsPresent && Activity is null && document.GetHeadline(index).Level == 1 && t.Title.Of(src).SequenceEqual(activityTitle))
+                {
+                    Activity = document.GetHeadline(index);
+                }
                 continue;
             }
-            if (!keywords.TryGetState(keyword, out TaskState state)) continue;
-            string? id = h.GetProperty(IdProperty)?.Trim();
-            if (id?.Length == 0) id = null;
-            var entry = new TaskEntry(h, state, id);
-            if (id != null && !_byId.TryAdd(id, Entries.Count)) Duplicates.Add(entry);
-            Entries.Add(entry);
+            if (!inTask || !inMetadata) continue;
+            switch (t.Kind)
+            {
+                case OrgTokenKind.Planning:
+                    current = current with { PlanningLine = (t.Start, t.LineEnd) };
+                    break;
+                case OrgTokenKind.PropertyDrawerStart:
+                    break;
+                case OrgTokenKind.Property:
+                    ReadOnlySpan<byte> name = t.Name.Of(src);
+                    // Last one wins, as Org reads a repeated property.
+                    if (Ascii.EqualsIgnoreCase(name, "ID"u8)) current = current with { Id = Trimmed(t.Value.Of(src)) };
+                    else if (Ascii.EqualsIgnoreCase(name, "BLOCKED_BY"u8)) current = current with { BlockedBy = Trimmed(t.Value.Of(src)) };
+                    else if (Ascii.EqualsIgnoreCase(name, "LEASE_EXPIRES"u8)) current = current with { LeaseExpires = Trimmed(t.Value.Of(src)) };
+                    break;
+                default:
+                    inMetadata = false;
+                    break;
+            }
         }
+        Flush();
+
+        void Flush()
+        {
+            if (!inTask) return;
+            if (current.Id != null && !_byId.TryAdd(current.Id, Entries.Count)) Duplicates.Add(current);
+            Entries.Add(current);
+            inTask = false;
+        }
+    }
+
+    private static int IndexOf(byte[][] keywords, ReadOnlySpan<byte> keyword)
+    {
+        for (int i = 0; i < keywords.Length; i++)
+        {
+            if (keyword.SequenceEqual(keywords[i])) return i;
+        }
+        return -1;
+    }
+
+    private static string? Trimmed(ReadOnlySpan<byte> value)
+    {
+        value = value.Trim(" \t\r\n"u8);
+        return value.IsEmpty ? null : Utf8Text.Decode(value);
     }
 
     public OrgDocument Document { get; }
     public DispatchOptions Options { get; }
     public List<TaskEntry> Entries { get; } = [];
     public List<TaskEntry> Duplicates { get; } = [];
-    public OrgHeadline? Activity { get; }
+    public OrgHeadline? Activity { get; private set; }
 
     public static TaskTable Build(OrgDocument document, DispatchOptions options) => new(document, options);
 
@@ -59,11 +126,11 @@ internal sealed class TaskTable
 
     public TaskEntry Find(string id) => TryFind(id, out TaskEntry e) ? e : throw new TaskNotFoundException(id);
 
-    /// <summary>The ids in <paramref name="task"/>'s BLOCKED_BY that are not done (unknown ids included).</summary>
-    public List<string> WaitingFor(DispatchTask task)
+    /// <summary>The ids in the task's BLOCKED_BY that are not done (unknown ids included).</summary>
+    public List<string> WaitingFor(TaskEntry task)
     {
         var waiting = new List<string>();
-        foreach (string id in task.BlockedBy)
+        foreach (string id in SplitIds(task.BlockedBy))
         {
             if (!TryFind(id, out TaskEntry blocker) || blocker.State != TaskState.Done) waiting.Add(id);
         }
@@ -113,6 +180,34 @@ internal sealed class TaskTable
     public static DateTimeOffset? ParseInstant(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset t) ? t : null;
 
+    /// <summary>Whether the task is for <paramref name="agent"/> (see <see cref="DispatchTask.IsFor"/>), without reading the task.</summary>
+    public bool IsFor(TaskEntry task, string agent)
+    {
+        bool any = Document.Settings.FileTags.Count > 0;
+        if (Document.Settings.FileTags.Contains(agent)) return true;
+        for (OrgHeadline? p = task.Headline; p is { } q; p = q.Parent)
+        {
+            if (_ownTags[q.Index] is not { } group) continue;
+            foreach (string tag in group[1..^1].Split(':'))
+            {
+                if (tag.Length == 0) continue;
+                if (tag == agent) return true;
+                any = true;
+            }
+        }
+        return !any;
+    }
+
+    /// <summary>The deadline's start, or null, reading only the planning line.</summary>
+    public DateTime? Deadline(TaskEntry task)
+    {
+        if (task.PlanningLine is not var (start, end)) return null;
+        OrgPlanning p = OrgPlanning.Parse(Document.Source.Span, start, end);
+        if (!p.Deadline.IsPresent) return null;
+        OrgTimestamp ts = OrgTimestamp.Parse(Utf8Text.Decode(p.Deadline.Of(Document.Source.Span)));
+        return ts.IsValid ? ts.Start : null;
+    }
+
     private IReadOnlyList<string> InheritedTags(OrgHeadline h)
     {
         var chain = new List<OrgHeadline>();
@@ -121,7 +216,8 @@ internal sealed class TaskTable
         foreach (string t in Document.Settings.FileTags) AddTag(t);
         for (int i = chain.Count - 1; i >= 0; i--)
         {
-            foreach (string t in chain[i].Tags) AddTag(t);
+            if (_ownTags[chain[i].Index] is not { } group) continue;
+            foreach (string t in group[1..^1].Split(':')) AddTag(t);
         }
         return tags;
 
@@ -159,5 +255,11 @@ internal sealed class TaskTable
     }
 }
 
-/// <summary>A task's headline, state and id, as found when the table was built.</summary>
-internal readonly record struct TaskEntry(OrgHeadline Headline, TaskState State, string? Id);
+/// <summary>A task's headline, state, id and the few values the queue decides on, as found when the table was built.</summary>
+internal readonly record struct TaskEntry(OrgHeadline Headline, TaskState State, string? Id)
+{
+    public char? Priority { get; init; }
+    public string? BlockedBy { get; init; }
+    public string? LeaseExpires { get; init; }
+    public (int Start, int End)? PlanningLine { get; init; }
+}

@@ -40,7 +40,7 @@ internal sealed class TaskWriter
         foreach (TaskEntry e in Table.Entries)
         {
             if (e.State != TaskState.InProgress) continue;
-            if (TaskTable.ParseInstant(e.Headline.GetProperty(TaskTable.LeaseExpiresProperty)) is not { } until || until > Now) continue;
+            if (TaskTable.ParseInstant(e.LeaseExpires) is not { } until || until > Now) continue;
             DispatchTask t = Table.Read(e);
             TaskState to = TransitionTable.Target(TaskState.InProgress, TaskMove.Expire, OutOfAttempts(t))!.Value;
             Move(e.Headline, TaskState.InProgress, to,
@@ -59,7 +59,7 @@ internal sealed class TaskWriter
             return new ClaimResult(held.Agent == agent ? ClaimOutcome.AlreadyYours : ClaimOutcome.ClaimedByOther, t);
         }
         TaskState to = TransitionTable.Target(e.State, TaskMove.Claim) ?? throw new IllegalTransitionException(id, e.State, TaskMove.Claim);
-        List<string> waiting = Table.WaitingFor(t);
+        List<string> waiting = Table.WaitingFor(e);
         if (waiting.Count > 0) throw new TaskBlockedException(id, waiting);
 
         int attempts = t.Attempts + 1;

@@ -1,0 +1,74 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using OrgDispatch.Queue;
+using OrgDispatch.Transports;
+
+namespace OrgDispatch.Benchmarks;
+
+/// <summary>
+/// Claim latency and throughput through the local-file transport (lock, read, parse, edit,
+/// write a temp file, fsync, rename, fsync the folder) on 100, 1,000 and 10,000-task files.
+/// Each iteration starts from a fresh file and makes <see cref="Ops"/> claims; the reported time is per claim.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+[InvocationCount(1, 1)]
+[WarmupCount(2)]
+[IterationCount(15)]
+public class QueueBenchmarks
+{
+    private const int Ops = 20;
+    private const int Contenders = 4;
+
+    private string _dir = "";
+    private string _path = "";
+    private string _text = "";
+    private DispatchQueue _queue = null!;
+    private DispatchQueue[] _contenders = [];
+    private int _next;
+
+    [Params(100, 1_000, 10_000)]
+    public int Tasks { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dir = Directory.CreateTempSubdirectory("orgdispatch-bench-").FullName;
+        _path = Path.Combine(_dir, "dispatch.org");
+        _text = Inputs.DispatchFile(Tasks);
+        _queue = new DispatchQueue(new FileDispatchStore(_path));
+        _contenders = Enumerable.Range(0, Contenders).Select(_ => new DispatchQueue(new FileDispatchStore(_path))).ToArray();
+    }
+
+    [IterationSetup]
+    public void FreshFile()
+    {
+        File.WriteAllText(_path, _text);
+        _next = 1;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>One agent claims tasks by id, one after another.</summary>
+    [Benchmark(OperationsPerInvoke = Ops)]
+    public async Task ClaimById()
+    {
+        for (int i = 0; i < Ops; i++) await _queue.ClaimAsync(Inputs.TaskId(_next++), "bench");
+    }
+
+    /// <summary>One agent takes the best ready task each time (poll and claim in one step).</summary>
+    [Benchmark(OperationsPerInvoke = Ops)]
+    public async Task Next()
+    {
+        for (int i = 0; i < Ops; i++) await _queue.NextAsync("bench");
+    }
+
+    /// <summary>Four agents, each with its own store, call next at once; time per claim is the inverse of throughput.</summary>
+    [Benchmark(OperationsPerInvoke = Ops)]
+    public Task NextContended() =>
+        Task.WhenAll(_contenders.Select((q, c) => Task.Run(async () =>
+        {
+            for (int i = 0; i < Ops / Contenders; i++) await q.NextAsync("agent" + c);
+        })));
+}
