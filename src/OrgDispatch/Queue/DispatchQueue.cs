@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrgDispatch.Document;
@@ -271,8 +270,4 @@ public sealed partial class DispatchQueue
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Lease on {TaskId} expired; the task was returned")]
         public static partial void LeaseExpired(ILogger logger, string taskId);
     }
-
-    internal static string Format(DateTimeOffset when) => TaskTable.FormatInstant(when);
-
-    internal static string Invariant(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

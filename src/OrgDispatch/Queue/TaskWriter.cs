@@ -70,7 +70,7 @@ internal sealed class TaskWriter
               .SetProperty(h, TaskTable.AttemptsProperty, attempts.ToString(CultureInfo.InvariantCulture));
         if (until is { } u) Editor.SetProperty(h, TaskTable.LeaseExpiresProperty, TaskTable.FormatInstant(u));
         else Editor.RemoveProperty(h, TaskTable.LeaseExpiresProperty);
-        Move(h, e.State, to, $"{agent}: claimed, attempt {attempts} of {_options.MaxAttempts}", clearClaim: false);
+        Move(h, e.State, to, $"{agent}: claimed, attempt {attempts} of {_options.MaxAttempts}");
         var claim = new DispatchClaim(agent, Truncate(Now), until is { } v ? Truncate(v) : null);
         return new ClaimResult(ClaimOutcome.Claimed, Updated(t, to, claim, attempts));
     }
@@ -180,10 +180,10 @@ internal sealed class TaskWriter
     /// <summary>Writes a state change: the keyword, the LOGBOOK state note Org writes
     /// (<c>State "DONE"       from "IN_PROGRESS" [ts] \\</c> and the note under it), CLOSED on
     /// entering a terminal state, and the claim properties removed on leaving IN_PROGRESS.</summary>
-    private void Move(OrgHeadline h, TaskState from, TaskState to, string note, bool clearClaim = true)
+    private void Move(OrgHeadline h, TaskState from, TaskState to, string note)
     {
         if (from != to) Editor.SetTodoKeyword(h, _keywords.Of(to));
-        if (clearClaim && from == TaskState.InProgress && to != TaskState.InProgress)
+        if (from == TaskState.InProgress && to != TaskState.InProgress)
         {
             Editor.RemoveProperty(h, TaskTable.ClaimedByProperty)
                   .RemoveProperty(h, TaskTable.ClaimedAtProperty)
