@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using OrgDispatch.Cli.Output;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
 using OrgDispatch.Text;
@@ -45,10 +45,7 @@ internal static class OutlineCommand
         return command;
     }
 
-    internal static void WriteJson(OrgDocument doc, TextWriter output)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    internal static void WriteJson(OrgDocument doc, TextWriter output) => JsonOutput.WriteDocument(output, w =>
         {
             ReadOnlySpan<byte> src = doc.Source.Span;
             w.WriteStartArray();
@@ -80,9 +77,7 @@ internal static class OutlineCommand
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-        }
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
-    }
+        });
 
     private static void WriteRange(Utf8JsonWriter w, string name, ReadOnlySpan<byte> src, TextRange range)
     {

@@ -9,14 +9,21 @@ namespace OrgDispatch.Cli.Output;
 /// <summary>The JSON shapes of docs/cli.md. Field names are snake_case and stable; new fields may be added.</summary>
 internal static class JsonOutput
 {
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> body)
+    /// <summary>Writes one object: <paramref name="body"/> writes its members.</summary>
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> body) => WriteDocument(output, w =>
+    {
+        w.WriteStartObject();
+        body(w);
+        w.WriteEndObject();
+    });
+
+    /// <summary>Writes one JSON document, indented, non-ASCII as is; <paramref name="root"/> writes the root value.</summary>
+    public static void WriteDocument(TextWriter output, Action<Utf8JsonWriter> root)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
+            root(w);
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
     }

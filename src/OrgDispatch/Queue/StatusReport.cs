@@ -35,7 +35,7 @@ internal static partial class StatusReport
         {
             problems.Add(new(d.Headline.LineNumber, d.Id, "duplicate-id", $"Line {d.Headline.LineNumber}: the id {d.Id} is also used earlier; only the first task with it can be addressed."));
         }
-        CheckDependencies(table, tasks, problems);
+        CheckDependencies(tasks, problems);
         CheckKeywords(table, problems);
         // Stable, so one line's problems keep the order they were found in.
         problems = problems.OrderBy(p => p.Line).ToList();
@@ -88,7 +88,7 @@ internal static partial class StatusReport
         }
     }
 
-    private static void CheckDependencies(TaskTable table, List<DispatchTask> tasks, List<DispatchProblem> problems)
+    private static void CheckDependencies(List<DispatchTask> tasks, List<DispatchProblem> problems)
     {
         var byId = new Dictionary<string, DispatchTask>(StringComparer.Ordinal);
         foreach (DispatchTask t in tasks)

@@ -19,8 +19,8 @@ internal sealed class TaskTable
     public const string BlockedByProperty = "BLOCKED_BY";
 
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
-    // Each headline's own tag group (":a:b:"), or null; tags are rare, so this stays small.
-    private readonly string?[] _ownTags;
+    // Each headline's own tags, split once here (poll asks for every pending task's), or null.
+    private readonly string[]?[] _ownTags;
 
     /// <summary>One reader pass over the whole document: keyword, priority, tags and the few
     /// properties the queue decides on, without materialising anything else.</summary>
@@ -28,7 +28,7 @@ internal sealed class TaskTable
     {
         Document = document;
         Options = options;
-        _ownTags = new string?[document.HeadlineCount];
+        _ownTags = new string[]?[document.HeadlineCount];
         ReadOnlySpan<byte> src = document.Source.Span;
         byte[][] keywords = Enum.GetValues<TaskState>().Select(st => Encoding.UTF8.GetBytes(options.Keywords.Of(st))).ToArray();
         byte[] activityTitle = Encoding.UTF8.GetBytes(options.ActivityHeadline);
@@ -44,17 +44,16 @@ internal sealed class TaskTable
             {
                 Flush();
                 index++;
-                if (t.Tags.IsPresent) _ownTags[index] = Utf8Text.Decode(t.Tags.Of(src));
+                if (t.Tags.IsPresent) _ownTags[index] = Utf8Text.Decode(t.Tags.Of(src)).Split(':', StringSplitOptions.RemoveEmptyEntries);
                 inMetadata = true;
                 inTask = false;
                 int state = t.TodoKeyword.IsPresent ? IndexOf(keywords, t.TodoKeyword.Of(src)) : -1;
                 if (state >= 0)
                 {
                     inTask = true;
-                    ReadOnlySpan<byte> p = t.Priority.Of(src);
                     current = new TaskEntry(document.GetHeadline(index), (TaskState)state, null)
                     {
-                        Priority = p.Length == 1 ? (char)p[0] : null,
+                        Priority = t.Priority.IsPresent && Utf8Text.Decode(t.Priority.Of(src)) is [char p] ? p : null,
                     };
                 }
                 else if (!t.TodoKeyword.IsPresent && Activity is null && document.GetHeadline(index).Level == 1 && t.Title.Of(src).SequenceEqual(activityTitle))
@@ -149,7 +148,7 @@ internal sealed class TaskTable
             Id = entry.Id ?? "",
             Title = h.Title,
             State = entry.State,
-            Priority = h.Priority is [char p] ? p : null,
+            Priority = entry.Priority,
             Agents = InheritedTags(h),
             Deadline = Timestamp(planning.Deadline),
             Scheduled = Timestamp(planning.Scheduled),
@@ -187,13 +186,9 @@ internal sealed class TaskTable
         if (Document.Settings.FileTags.Contains(agent)) return true;
         for (OrgHeadline? p = task.Headline; p is { } q; p = q.Parent)
         {
-            if (_ownTags[q.Index] is not { } group) continue;
-            foreach (string tag in group[1..^1].Split(':'))
-            {
-                if (tag.Length == 0) continue;
-                if (tag == agent) return true;
-                any = true;
-            }
+            if (_ownTags[q.Index] is not { } tags) continue;
+            if (tags.Contains(agent)) return true;
+            any |= tags.Length > 0;
         }
         return !any;
     }
@@ -216,8 +211,7 @@ internal sealed class TaskTable
         foreach (string t in Document.Settings.FileTags) AddTag(t);
         for (int i = chain.Count - 1; i >= 0; i--)
         {
-            if (_ownTags[chain[i].Index] is not { } group) continue;
-            foreach (string t in group[1..^1].Split(':')) AddTag(t);
+            foreach (string t in _ownTags[chain[i].Index] ?? []) AddTag(t);
         }
         return tags;
 
