@@ -15,7 +15,7 @@ namespace OrgDispatch.Queue;
 /// queues (in many processes) may share one file. Before each change, claims whose lease has run
 /// out are returned to PENDING (or FAILED when out of attempts) with a LOGBOOK note.
 /// </remarks>
-public sealed partial class DispatchQueue
+public sealed partial class DispatchQueue : IDispatchQueue
 {
     private readonly IDispatchStore _store;
     private readonly DispatchOptions _options;
@@ -43,6 +43,14 @@ public sealed partial class DispatchQueue
 
     /// <summary>The store the queue works on.</summary>
     public IDispatchStore Store => _store;
+
+    /// <inheritdoc/>
+    public string Location => _store.Location;
+
+    /// <summary>Raised after each change is stored, on the thread that made it (one of this queue's
+    /// callers), in the order the changes completed. Changes made by other queues or processes on
+    /// the same file are not seen. A handler that throws is logged and does not fail the change.</summary>
+    public event Action<DispatchEvent>? Changed;
 
     /// <summary>The text for a new, empty dispatch file: the <c>#+TODO:</c> line for the keywords,
     /// so Org reads them too, and the activity headline.</summary>
@@ -88,14 +96,14 @@ public sealed partial class DispatchQueue
     {
         CheckAgent(agent);
         CheckLease(lease);
-        return RunAsync(s =>
+        return Report(RunAsync(s =>
         {
             foreach (DispatchTask task in Ready(s.Table, agent, limit: 1))
             {
                 return s.Claim(task.Id, agent, lease ?? _options.DefaultLease).Task;
             }
             return null;
-        }, cancellationToken);
+        }, cancellationToken), t => t is null ? null : new DispatchEvent(DispatchEventKind.Claimed, t.Id, agent, t));
     }
 
     /// <summary>Claims a task: PENDING → IN_PROGRESS. Exactly one of any number of racing agents wins.</summary>
@@ -113,7 +121,8 @@ public sealed partial class DispatchQueue
         CheckId(id);
         CheckAgent(agent);
         CheckLease(lease);
-        return RunAsync(s => s.Claim(id, agent, lease ?? _options.DefaultLease), cancellationToken);
+        return Report(RunAsync(s => s.Claim(id, agent, lease ?? _options.DefaultLease), cancellationToken),
+            r => r.Outcome == ClaimOutcome.Claimed ? new DispatchEvent(DispatchEventKind.Claimed, id, agent, r.Task) : null);
     }
 
     /// <summary>Renews the holder's lease to now plus <paramref name="lease"/> (or
@@ -127,7 +136,8 @@ public sealed partial class DispatchQueue
         CheckId(id);
         CheckAgent(agent);
         CheckLease(lease);
-        return RunAsync(s => s.Heartbeat(id, agent, lease ?? _options.DefaultLease), cancellationToken);
+        return Report(RunAsync(s => s.Heartbeat(id, agent, lease ?? _options.DefaultLease), cancellationToken),
+            t => new DispatchEvent(DispatchEventKind.Renewed, id, agent, t));
     }
 
     /// <summary>The holder gives the task back: IN_PROGRESS → PENDING.</summary>
@@ -138,7 +148,8 @@ public sealed partial class DispatchQueue
     {
         CheckId(id);
         CheckAgent(agent);
-        return RunAsync(s => s.Finish(id, agent, TaskMove.Release, "released"), cancellationToken);
+        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Release, "released"), cancellationToken),
+            t => new DispatchEvent(DispatchEventKind.Released, id, agent, t));
     }
 
     /// <summary>The holder finishes the task: IN_PROGRESS → DONE, with <c>CLOSED:</c> and the result as the state note.</summary>
@@ -150,7 +161,9 @@ public sealed partial class DispatchQueue
         CheckId(id);
         CheckAgent(agent);
         ArgumentNullException.ThrowIfNull(result);
-        return RunAsync(s => s.Finish(id, agent, TaskMove.Done, result.Length == 0 ? "done" : result), cancellationToken);
+        string note = result.Length == 0 ? "done" : result;
+        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Done, note), cancellationToken),
+            t => new DispatchEvent(DispatchEventKind.Done, id, agent, t, Note: note));
     }
 
     /// <summary>The holder reports failure: IN_PROGRESS → PENDING for a retry, or → FAILED when the
@@ -163,7 +176,9 @@ public sealed partial class DispatchQueue
         CheckId(id);
         CheckAgent(agent);
         ArgumentNullException.ThrowIfNull(reason);
-        return RunAsync(s => s.Finish(id, agent, TaskMove.Fail, reason.Length == 0 ? "failed" : reason), cancellationToken);
+        string note = reason.Length == 0 ? "failed" : reason;
+        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Fail, note), cancellationToken),
+            t => new DispatchEvent(DispatchEventKind.Failed, id, agent, t, Note: note));
     }
 
     /// <summary>Cancels a pending task: PENDING → SKIPPED, with <c>CLOSED:</c>.</summary>
@@ -173,7 +188,9 @@ public sealed partial class DispatchQueue
     {
         CheckId(id);
         CheckAgent(agent);
-        return RunAsync(s => s.Finish(id, agent, TaskMove.Skip, string.IsNullOrEmpty(reason) ? "skipped" : reason), cancellationToken);
+        string note = string.IsNullOrEmpty(reason) ? "skipped" : reason;
+        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Skip, note), cancellationToken),
+            t => new DispatchEvent(DispatchEventKind.Skipped, id, agent, t, Note: note));
     }
 
     /// <summary>Adds a PENDING task with the next free id (<see cref="DispatchOptions.IdPrefix"/> plus a
@@ -184,7 +201,7 @@ public sealed partial class DispatchQueue
     {
         ArgumentNullException.ThrowIfNull(task);
         TaskWriter.CheckNewTask(task);
-        return RunAsync(s => s.Add(task), cancellationToken);
+        return Report(RunAsync(s => s.Add(task), cancellationToken), t => new DispatchEvent(DispatchEventKind.Added, t.Id, null, t));
     }
 
     /// <summary>Appends <c>- [timestamp] agent: message</c> under the activity headline (created at the
@@ -194,7 +211,8 @@ public sealed partial class DispatchQueue
     {
         CheckAgent(agent);
         ArgumentNullException.ThrowIfNull(message);
-        return RunAsync(s => s.Append(agent, message), cancellationToken);
+        return Report(RunAsync(s => s.Append(agent, message), cancellationToken),
+            e => new DispatchEvent(DispatchEventKind.Appended, null, agent, Activity: e, Note: e.Message));
     }
 
     /// <summary>Reads the file and reports its health. Never throws for an unreachable file: that is
@@ -244,8 +262,36 @@ public sealed partial class DispatchQueue
                 T r = expiredOnly ? default! : decide(writer);
                 return new DispatchChange<T>(writer.Editor.ComputeEdits(), r);
             }, cancellationToken).ConfigureAwait(false);
-            foreach (string id in expired ?? []) Log.LeaseExpired(_logger, id);
+            foreach (string id in expired ?? [])
+            {
+                Log.LeaseExpired(_logger, id);
+                Raise(new DispatchEvent(DispatchEventKind.Expired, id, null));
+            }
             if (!expiredOnly) return result;
+        }
+    }
+
+    /// <summary>Raises <see cref="Changed"/> for a stored change, when there is one to report.</summary>
+    private async Task<T> Report<T>(Task<T> change, Func<T, DispatchEvent?> describe)
+    {
+        T result = await change.ConfigureAwait(false);
+        if (Changed is not null && describe(result) is { } e) Raise(e);
+        return result;
+    }
+
+    private void Raise(DispatchEvent e)
+    {
+        if (Changed is not { } handlers) return;
+        foreach (Action<DispatchEvent> handler in handlers.GetInvocationList().Cast<Action<DispatchEvent>>())
+        {
+            try
+            {
+                handler(e);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, ex, e.Kind);
+            }
         }
     }
 
@@ -269,5 +315,8 @@ public sealed partial class DispatchQueue
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Lease on {TaskId} expired; the task was returned")]
         public static partial void LeaseExpired(ILogger logger, string taskId);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "A Changed handler failed on a {Kind} event")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception, DispatchEventKind kind);
     }
 }

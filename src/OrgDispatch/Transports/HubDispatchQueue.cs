@@ -1,0 +1,128 @@
+using OrgDispatch.Harness;
+using OrgDispatch.Queue;
+
+namespace OrgDispatch.Transports;
+
+/// <summary>
+/// The queue through an OrgDispatch hub (the tcp transport): the same calls, results and exceptions
+/// as <see cref="DispatchQueue"/> on a file, each one a request to the hub, which applies it to its
+/// own store. Thread-safe.
+/// </summary>
+/// <remarks>The hub's errors come back as the queue's own exception types; a hub that cannot be
+/// reached, or a connection that breaks, is a <see cref="DispatchStoreException"/>.</remarks>
+public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
+{
+    private readonly HarnessClient _client;
+    private readonly bool _ownsClient;
+
+    /// <summary>A queue over <paramref name="client"/>.</summary>
+    /// <param name="client">The connection to the hub.</param>
+    /// <param name="ownsClient">Whether disposing the queue disposes the client.</param>
+    public HubDispatchQueue(HarnessClient client, bool ownsClient = true)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _ownsClient = ownsClient;
+    }
+
+    /// <summary>A queue over a new client with <paramref name="options"/>.</summary>
+    public HubDispatchQueue(HarnessClientOptions options) : this(new HarnessClient(options)) { }
+
+    /// <summary>The connection in use (for its events: <see cref="HarnessClient.EventsAsync"/>).</summary>
+    public HarnessClient Client => _client;
+
+    /// <inheritdoc/>
+    public string Location => _client.Address;
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<DispatchTask>> GetTasksAsync(CancellationToken cancellationToken = default) =>
+        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Str("tasks"))).ConfigureAwait(false));
+
+    /// <inheritdoc/>
+    public async Task<DispatchTask> GetTaskAsync(string id, CancellationToken cancellationToken = default) =>
+        HarnessWire.ReadTask(AsList(await Request(cancellationToken, ("op", Str("task")), ("task", Str(id))).ConfigureAwait(false)));
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<DispatchTask>> PollAsync(string agent, CancellationToken cancellationToken = default) =>
+        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Str("poll")), ("agent", Str(agent))).ConfigureAwait(false));
+
+    /// <inheritdoc/>
+    public async Task<DispatchTask?> NextAsync(string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default)
+    {
+        Sexp result = await Request(cancellationToken, ("op", Str("next")), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false);
+        return result.IsNil ? null : HarnessWire.ReadTask(AsList(result));
+    }
+
+    /// <inheritdoc/>
+    public async Task<ClaimResult> ClaimAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
+        HarnessWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Str("claim")), ("task", Str(id)), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> HeartbeatAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
+        TaskRequest(cancellationToken, ("op", Str("heartbeat")), ("task", Str(id)), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> ReleaseAsync(string id, string agent, CancellationToken cancellationToken = default) =>
+        TaskRequest(cancellationToken, ("op", Str("release")), ("task", Str(id)), ("agent", Str(agent)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> DoneAsync(string id, string agent, string result, CancellationToken cancellationToken = default) =>
+        TaskRequest(cancellationToken, ("op", Str("done")), ("task", Str(id)), ("agent", Str(agent)), ("result", Str(result)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> FailAsync(string id, string agent, string reason, CancellationToken cancellationToken = default) =>
+        TaskRequest(cancellationToken, ("op", Str("fail")), ("task", Str(id)), ("agent", Str(agent)), ("reason", Str(reason)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> SkipAsync(string id, string agent, string? reason = null, CancellationToken cancellationToken = default) =>
+        TaskRequest(cancellationToken, ("op", Str("skip")), ("task", Str(id)), ("agent", Str(agent)), ("reason", Sexp.StringOrNil(reason)));
+
+    /// <inheritdoc/>
+    public Task<DispatchTask> AddAsync(NewTask task, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return TaskRequest(cancellationToken, [("op", Str("add")), .. Pairs(HarnessWire.NewTask(task))]);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ActivityEntry> AppendAsync(string agent, string message, CancellationToken cancellationToken = default) =>
+        HarnessWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Str("append")), ("agent", Str(agent)), ("message", Str(message))).ConfigureAwait(false)));
+
+    /// <inheritdoc/>
+    /// <remarks>An unreachable hub is reported as <see cref="DispatchStatus.Reachable"/> false, like an unreachable file.</remarks>
+    public async Task<DispatchStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return HarnessWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Str("status"))).ConfigureAwait(false)));
+        }
+        catch (DispatchStoreException e)
+        {
+            return new DispatchStatus { Location = Location, Reachable = false, Error = e.Message };
+        }
+    }
+
+    /// <summary>Disposes the client if the queue owns it.</summary>
+    public ValueTask DisposeAsync() => _ownsClient ? _client.DisposeAsync() : ValueTask.CompletedTask;
+
+    private async Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>
+        HarnessWire.ReadTask(AsList(await Request(cancellationToken, pairs).ConfigureAwait(false)));
+
+    private Task<Sexp> Request(CancellationToken cancellationToken, params (string, Sexp?)[] pairs)
+    {
+        foreach ((string key, Sexp? value) in pairs)
+        {
+            if (value is null) throw new ArgumentNullException(key);
+        }
+        return _client.RequestAsync(Sexp.Plist(pairs), cancellationToken);
+    }
+
+    private static IEnumerable<(string, Sexp?)> Pairs(SexpList plist)
+    {
+        for (int i = 0; i + 1 < plist.Count; i += 2) yield return (((SexpKeyword)plist[i]).Name, plist[i + 1]);
+    }
+
+    private static Sexp Str(string? value) => value is null ? null! : Sexp.String(value);
+
+    private static SexpList AsList(Sexp value) => HarnessWire.AsList(value, "a property list");
+}
