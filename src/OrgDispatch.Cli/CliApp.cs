@@ -11,6 +11,7 @@ internal static class CliApp
         var root = new RootCommand("org-dispatch: read Org files and coordinate agents through a shared dispatch.org.");
         root.Subcommands.Add(OutlineCommand.Build());
         foreach (Command c in QueueCommands.Build()) root.Subcommands.Add(c);
+        foreach (Command c in HubCommands.Build()) root.Subcommands.Add(c);
         return root;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using OrgDispatch.Harness;
 
 namespace OrgDispatch.Cli;
 
@@ -12,6 +13,8 @@ internal static class CliOptions
     public const string LegacyFileVariable = "DISPATCH_FILE";
     public const string AgentVariable = "ORGDISPATCH_AGENT";
     public const string LeaseVariable = "ORGDISPATCH_LEASE";
+    public const string HubVariable = "ORGDISPATCH_HUB";
+    public const string TokenVariable = "ORGDISPATCH_TOKEN";
     public const string MaxAttemptsVariable = "ORGDISPATCH_MAX_ATTEMPTS";
     public const string LockTimeoutVariable = "ORGDISPATCH_LOCK_TIMEOUT";
 
@@ -32,6 +35,21 @@ internal static class CliOptions
             r.AddError($"Name the agent with --agent NAME or ${AgentVariable}.");
             return "";
         },
+    };
+
+    public static Option<HarnessClientOptions?> Hub() => new("--hub")
+    {
+        Description = $"Go through the hub at HOST:PORT (org-dispatch serve) instead of the file. Default: ${HubVariable}, else the file.",
+        HelpName = "HOST:PORT",
+        CustomParser = r => HubAddress(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--hub"),
+        DefaultValueFactory = r => HubAddress(r, Env(HubVariable), "$" + HubVariable),
+    };
+
+    public static Option<string?> Token() => new("--token")
+    {
+        Description = $"The hub's shared secret. Default: ${TokenVariable}, else none.",
+        HelpName = "SECRET",
+        DefaultValueFactory = _ => Env(TokenVariable),
     };
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON document (shapes in docs/cli.md)." };
@@ -88,6 +106,20 @@ internal static class CliOptions
         if (TryParseDuration(text, out TimeSpan d)) return d;
         r.AddError($"{source}: \"{text}\" is not a duration (use 90s, 15m, 2h, 1d or hh:mm:ss).");
         return null;
+    }
+
+    private static HarnessClientOptions? HubAddress(ArgumentResult r, string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return HarnessClientOptions.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            r.AddError($"{source}: {e.Message}");
+            return null;
+        }
     }
 
     private static int? Count(ArgumentResult r, string? text, string source)

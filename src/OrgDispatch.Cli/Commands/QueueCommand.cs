@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrgDispatch.Cli.Output;
+using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
 
@@ -13,13 +14,20 @@ internal sealed class QueueCommand : Command
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<TimeSpan?> _lockTimeout = CliOptions.LockTimeout();
     private readonly Option<int?> _maxAttempts = CliOptions.MaxAttempts();
+    private readonly Option<HarnessClientOptions?>? _hub;
+    private readonly Option<string?>? _token;
     private readonly Option<string>? _agent;
     private readonly Option<TimeSpan?>? _lease;
 
-    public QueueCommand(string name, string description, bool agent = false, bool lease = false) : base(name, description)
+    public QueueCommand(string name, string description, bool agent = false, bool lease = false, bool hub = true) : base(name, description)
     {
         if (agent) Options.Add(_agent = CliOptions.Agent());
         Options.Add(_file);
+        if (hub)
+        {
+            Options.Add(_hub = CliOptions.Hub());
+            Options.Add(_token = CliOptions.Token());
+        }
         if (lease) Options.Add(_lease = CliOptions.Lease());
         Options.Add(_maxAttempts);
         Options.Add(_lockTimeout);
@@ -38,8 +46,14 @@ internal sealed class QueueCommand : Command
                 MaxAttempts = parse.GetValue(_maxAttempts) ?? DispatchOptions.Default.MaxAttempts,
                 DefaultLease = lease,
             };
-            await using var store = new FileDispatchStore(parse.GetValue(_file)!, parse.GetValue(_lockTimeout));
-            var context = new QueueContext(parse, new DispatchQueue(store, options), store, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
+            // --hub: the hub applies its own --max-attempts and --lock-timeout.
+            HarnessClientOptions? hub = _hub is null ? null : parse.GetValue(_hub);
+            string path = parse.GetValue(_file)!;
+            await using IAsyncDisposable resource = hub is not null
+                ? new HubDispatchQueue(hub with { Token = parse.GetValue(_token!), MaxConnectAttempts = 3 })
+                : new FileDispatchStore(path, parse.GetValue(_lockTimeout));
+            IDispatchQueue queue = resource as IDispatchQueue ?? new DispatchQueue((FileDispatchStore)resource, options);
+            var context = new QueueContext(parse, queue, path, options, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
             try
             {
                 return await action(context, ct);
@@ -63,6 +77,10 @@ internal sealed class QueueCommand : Command
             catch (DispatchStoreException e)
             {
                 return Fail(context, ExitCodes.UsageOrTransport, "transport", e.Message);
+            }
+            catch (HarnessRemoteException e)
+            {
+                return Fail(context, ExitCodes.UsageOrTransport, e.Code, e.Message);
             }
             catch (ArgumentException e)
             {
@@ -92,7 +110,7 @@ internal sealed class QueueCommand : Command
 }
 
 /// <summary>What a queue command's action works with.</summary>
-internal sealed record QueueContext(System.CommandLine.ParseResult Parse, DispatchQueue Queue, FileDispatchStore Store, string Agent,
+internal sealed record QueueContext(System.CommandLine.ParseResult Parse, IDispatchQueue Queue, string FilePath, DispatchOptions Options, string Agent,
     TimeSpan? Lease, bool Json, TextWriter Output, TextWriter Error)
 {
     /// <summary>Prints <c>VERB TASK-LINE</c>, or <c>{"task": …}</c> with --json; returns success.</summary>

@@ -31,11 +31,11 @@ internal static class QueueCommands
 
     private static Command Init()
     {
-        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline.");
+        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline.", hub: false);
         command.SetQueueAction(async (c, ct) =>
         {
-            string path = c.Store.FilePath;
-            await FileDispatchStore.CreateAsync(path, DispatchQueue.NewFileText(c.Queue.Options), ct);
+            string path = c.FilePath;
+            await FileDispatchStore.CreateAsync(path, DispatchQueue.NewFileText(c.Options), ct);
             if (c.Json) JsonOutput.Write(c.Output, w => w.WriteString("created", path));
             else c.Output.WriteLine($"created {path}");
             return ExitCodes.Success;

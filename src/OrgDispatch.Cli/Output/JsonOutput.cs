@@ -17,15 +17,42 @@ internal static class JsonOutput
         w.WriteEndObject();
     });
 
+    /// <summary>Writes one object on one line (JSON Lines), for streams such as <c>watch --json</c>.</summary>
+    public static void WriteLine(TextWriter output, Action<Utf8JsonWriter> body) => WriteDocument(output, w =>
+    {
+        w.WriteStartObject();
+        body(w);
+        w.WriteEndObject();
+    }, indented: false);
+
     /// <summary>Writes one JSON document, indented, non-ASCII as is; <paramref name="root"/> writes the root value.</summary>
-    public static void WriteDocument(TextWriter output, Action<Utf8JsonWriter> root)
+    public static void WriteDocument(TextWriter output, Action<Utf8JsonWriter> root, bool indented = true)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             root(w);
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
+    }
+
+    /// <summary>An event's members: <c>event</c>, <c>task_id</c>, <c>agent</c>, <c>note</c>, <c>task</c>, <c>activity</c>.</summary>
+    public static void Event(Utf8JsonWriter w, DispatchEvent e)
+    {
+        w.WriteString("event", e.Kind.ToString().ToLowerInvariant());
+        w.WriteString("task_id", e.TaskId);
+        w.WriteString("agent", e.Agent);
+        w.WriteString("note", e.Note);
+        Task(w, "task", e.Task);
+        if (e.Activity is { } a)
+        {
+            w.WritePropertyName("activity");
+            Activity(w, a);
+        }
+        else
+        {
+            w.WriteNull("activity");
+        }
     }
 
     public static void Task(Utf8JsonWriter w, string name, DispatchTask? task)

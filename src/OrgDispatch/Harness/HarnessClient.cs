@@ -277,6 +277,8 @@ public sealed partial class HarnessClient : IAsyncDisposable
             _pending[id] = reply;
             try
             {
+                // Closed before the request was registered: Fail has already run, so fail it here.
+                if (!IsOpen) throw new DispatchStoreException($"Lost the hub at {_client.Address}: {_closeReason ?? "the connection closed"}.");
                 byte[] frame = HarnessMessage.Encode(new HarnessMessage("request", id, payload), LispDialect.Emacs, _client._options.Framing);
                 await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try

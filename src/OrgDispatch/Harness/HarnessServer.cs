@@ -31,6 +31,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[]? _tokenHash;
     private Socket? _listener;
+    private IPEndPoint? _endPoint;
     private Task? _acceptLoop;
     private long _nextConnectionId;
     private long _eventSequence;
@@ -53,7 +54,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
 
     /// <summary>The address and port the hub listens on (the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The hub is not started.</exception>
-    public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The hub is not started.");
+    public IPEndPoint LocalEndPoint => _endPoint ?? throw new InvalidOperationException("The hub is not started.");
 
     /// <summary>The number of clients connected now.</summary>
     public int ClientCount => _connections.Count;
@@ -77,6 +78,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
             throw;
         }
         _listener = listener;
+        _endPoint = (IPEndPoint)listener.LocalEndPoint!;
         _queue.Changed += Broadcast;
         _acceptLoop = AcceptLoopAsync(listener);
         Log.Listening(_logger, LocalEndPoint, _queue.Location);
@@ -102,7 +104,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         {
             foreach (Connection c in _connections.Values) c.Abort();
         }
-        Log.Stopped(_logger, LocalEndPointOrNull());
+        Log.Stopped(_logger, _endPoint);
     }
 
     /// <summary>Stops (see <see cref="StopAsync"/>) and releases the socket.</summary>
@@ -110,12 +112,6 @@ public sealed partial class HarnessServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
-    }
-
-    private IPEndPoint? LocalEndPointOrNull()
-    {
-        try { return (IPEndPoint?)_listener?.LocalEndPoint; }
-        catch (ObjectDisposedException) { return null; }
     }
 
     private async Task AcceptLoopAsync(Socket listener)
@@ -137,6 +133,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
+            if (_options.SocketSendBufferSize is { } sendBuffer) socket.SendBufferSize = sendBuffer;
             var connection = new Connection(this, Interlocked.Increment(ref _nextConnectionId), socket);
             if (_connections.Count >= _options.MaxClients)
             {
@@ -182,6 +179,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _authenticated;
         private volatile string? _dropReason;
+        private long _queuedBytes;
 
         public Connection(HarnessServer server, long id, Socket socket)
         {
@@ -190,7 +188,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
             _socket = socket;
             _stream = new NetworkStream(socket, ownsSocket: true);
             Remote = socket.RemoteEndPoint;
-            _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(server._options.MaxQueuedMessages) { SingleReader = true });
+            _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true }); // bounded in bytes by Send
             _inFlight = new SemaphoreSlim(server._options.MaxConcurrentRequestsPerClient);
             _authenticated = server._tokenHash is null;
         }
@@ -207,12 +205,19 @@ public sealed partial class HarnessServer : IAsyncDisposable
 
         public void Start(string? refuseWith) => _ = RunAsync(refuseWith);
 
-        /// <summary>Queues a framed message; drops the client when its outbox is full.</summary>
+        /// <summary>Queues a framed message; drops the client when its outbox would pass
+        /// <see cref="HarnessServerOptions.MaxQueuedBytes"/>.</summary>
         public void Send(byte[] frame)
         {
-            if (_outbox.Writer.TryWrite(frame)) return;
             if (_dropReason is not null) return;
-            _dropReason = $"not reading: {_server._options.MaxQueuedMessages} messages waiting";
+            long queued = Interlocked.Add(ref _queuedBytes, frame.Length);
+            if (queued <= _server._options.MaxQueuedBytes)
+            {
+                if (_outbox.Writer.TryWrite(frame)) return;
+                Interlocked.Add(ref _queuedBytes, -frame.Length); // closing: nothing more goes out
+                return;
+            }
+            _dropReason = $"not reading: {queued - frame.Length} bytes already waiting";
             Log.Dropped(_server._logger, Remote, _dropReason);
             Abort();
         }
@@ -370,7 +375,11 @@ public sealed partial class HarnessServer : IAsyncDisposable
             {
                 while (await _outbox.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
                 {
-                    while (_outbox.Reader.TryRead(out byte[]? frame)) await _stream.WriteAsync(frame, _abort.Token).ConfigureAwait(false);
+                    while (_outbox.Reader.TryRead(out byte[]? frame))
+                    {
+                        await _stream.WriteAsync(frame, _abort.Token).ConfigureAwait(false);
+                        Interlocked.Add(ref _queuedBytes, -frame.Length);
+                    }
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)

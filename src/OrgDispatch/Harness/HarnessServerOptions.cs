@@ -31,10 +31,15 @@ public sealed record HarnessServerOptions
     /// <summary>The most clients connected at once; more are told the hub is busy and closed. Default 256.</summary>
     public int MaxClients { get; init; } = 256;
 
-    /// <summary>The most messages waiting to be sent to one client. A client that lets this many pile
-    /// up (it stops reading) is dropped, so it can neither stall the others nor grow the hub's memory.
-    /// Default 1024.</summary>
-    public int MaxQueuedMessages { get; init; } = 1024;
+    /// <summary>The most bytes waiting to be sent to one client. A client that lets this much pile up
+    /// (it stops reading) is dropped, so it can neither stall the others nor grow the hub's memory.
+    /// Default 4 MiB.</summary>
+    public int MaxQueuedBytes { get; init; } = 4 << 20;
+
+    /// <summary>The kernel's send buffer for each client socket, in bytes; null for the system's
+    /// default (which on Linux grows up to <c>net.ipv4.tcp_wmem</c>'s maximum). Set it to bound
+    /// kernel memory per client too.</summary>
+    public int? SocketSendBufferSize { get; init; }
 
     /// <summary>The most requests of one client handled at once (responses may come out of order;
     /// ids pair them). Default 16.</summary>
@@ -54,7 +59,8 @@ public sealed record HarnessServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, IPEndPoint.MaxPort);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxClients);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
+        if (SocketSendBufferSize is { } size) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, nameof(SocketSendBufferSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentRequestsPerClient);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxDepth);
         if (AuthTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AuthTimeout), AuthTimeout, "Must be positive.");

@@ -220,15 +220,17 @@ internal sealed class TaskWriter
     {
         string prefix = _options.IdPrefix;
         long max = 0;
+        int width = 3; // the file's own zero padding wins: TASK-0001 is followed by TASK-0002
         foreach (TaskEntry e in Table.Entries.Concat(Table.Duplicates))
         {
             if (e.Id is { } id && id.StartsWith(prefix, StringComparison.Ordinal)
                 && long.TryParse(id.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
             {
                 max = Math.Max(max, n);
+                width = Math.Max(width, id.Length - prefix.Length);
             }
         }
-        return prefix + (max + 1).ToString("D3", CultureInfo.InvariantCulture);
+        return prefix + (max + 1).ToString("D" + width, CultureInfo.InvariantCulture);
     }
 
     private int LastTopLevel()

@@ -1,0 +1,279 @@
+using System.Net.Sockets;
+using System.Text;
+using OrgDispatch.Document;
+using OrgDispatch.Harness;
+using OrgDispatch.Queue;
+using OrgDispatch.Transports;
+
+namespace OrgDispatch.Tests.Harness;
+
+public sealed class HubTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task The_queue_works_the_same_through_the_hub()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 3);
+        await using HubDispatchQueue queue = hub.Connect();
+
+        Assert.Equal(3, (await queue.PollAsync("ann")).Count);
+        ClaimResult claim = await queue.ClaimAsync("TASK-0001", "ann", TimeSpan.FromMinutes(15));
+        Assert.Equal(ClaimOutcome.Claimed, claim.Outcome);
+        Assert.Equal("ann", claim.Holder);
+        Assert.NotNull(claim.Task.Claim!.LeaseExpires);
+        Assert.Equal(ClaimOutcome.AlreadyYours, (await queue.ClaimAsync("TASK-0001", "ann")).Outcome);
+        ClaimResult other = await queue.ClaimAsync("TASK-0001", "bob");
+        Assert.Equal(ClaimOutcome.ClaimedByOther, other.Outcome);
+        Assert.Equal("ann", other.Holder);
+
+        DispatchTask next = (await queue.NextAsync("bob"))!;
+        Assert.Equal("TASK-0002", next.Id);
+        Assert.Equal(TaskState.Done, (await queue.DoneAsync("TASK-0001", "ann", "merged \"it\" → main")).State);
+        Assert.Equal(TaskState.Pending, (await queue.FailAsync("TASK-0002", "bob", "flaky")).State);
+        Assert.Equal(TaskState.Skipped, (await queue.SkipAsync("TASK-0003", "ann")).State);
+        DispatchTask added = await queue.AddAsync(new NewTask { Title = "New work", Agents = ["cy"], Priority = 'A', Deadline = new DateOnly(2026, 12, 1), BlockedBy = ["TASK-0002"] });
+        Assert.Equal("TASK-0004", added.Id);
+        Assert.Equal(["cy"], added.Agents);
+        Assert.Equal(new DateOnly(2026, 12, 1), added.Deadline!.Value.Date);
+        ActivityEntry entry = await queue.AppendAsync("cy", "hello");
+        Assert.Equal(("cy", "hello"), (entry.Agent, entry.Message));
+
+        // What the hub wrote is what the file says, read without the hub.
+        var direct = new DispatchQueue(new FileDispatchStore(hub.FilePath));
+        Assert.Equal(await direct.GetTasksAsync(), await queue.GetTasksAsync(), new TaskComparer());
+        DispatchStatus status = await queue.GetStatusAsync();
+        Assert.True(status.Reachable);
+        Assert.Equal(1, status.Counts[TaskState.Done]);
+        Assert.Equal("hello", status.RecentActivity[^1].Message);
+        Assert.Contains("merged \"it\" → main", await File.ReadAllTextAsync(hub.FilePath));
+    }
+
+    [Fact]
+    public async Task Errors_come_back_as_the_queue_s_own_exceptions()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 2);
+        await using HubDispatchQueue queue = hub.Connect();
+        await queue.ClaimAsync("TASK-0001", "ann");
+
+        Assert.Equal("TASK-9999", (await Assert.ThrowsAsync<TaskNotFoundException>(() => queue.GetTaskAsync("TASK-9999"))).TaskId);
+        var wrong = await Assert.ThrowsAsync<WrongHolderException>(() => queue.DoneAsync("TASK-0001", "bob", "x"));
+        Assert.Equal("ann", wrong.Holder);
+        Assert.Equal("Cannot done TASK-0001 as bob: it is held by ann.", wrong.Message);
+        var illegal = await Assert.ThrowsAsync<IllegalTransitionException>(() => queue.ReleaseAsync("TASK-0002", "ann"));
+        Assert.Equal(TaskState.Pending, illegal.State);
+        Assert.Equal(TaskMove.Release, illegal.Move);
+        await Assert.ThrowsAsync<ArgumentException>(() => queue.PollAsync("not a tag"));
+    }
+
+    [Fact]
+    public async Task Every_change_is_broadcast_to_every_client()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 2);
+        await using HubDispatchQueue watcher1 = hub.Connect(), watcher2 = hub.Connect(), agent = hub.Connect();
+        using var cts = new CancellationTokenSource(Wait);
+        var seen1 = CollectAsync(watcher1.Client, 3, cts.Token);
+        var seen2 = CollectAsync(watcher2.Client, 3, cts.Token);
+        await watcher1.Client.ConnectAsync();
+        await watcher2.Client.ConnectAsync();
+        await WaitUntil(() => hub.Server.ClientCount == 2);
+
+        await agent.ClaimAsync("TASK-0001", "ann");
+        await agent.DoneAsync("TASK-0001", "ann", "ok");
+        await agent.AppendAsync("ann", "all done");
+
+        foreach (var seen in new[] { await seen1, await seen2 })
+        {
+            Assert.Equal([DispatchEventKind.Claimed, DispatchEventKind.Done, DispatchEventKind.Appended], seen.Select(e => e.Kind));
+            Assert.Equal("TASK-0001", seen[0].TaskId);
+            Assert.Equal("ann", seen[0].Task!.Claim!.Agent);
+            Assert.Equal("ok", seen[1].Note);
+            Assert.Equal("all done", seen[2].Activity!.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_token_is_required_and_checked()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 1, new HarnessServerOptions { Token = "s3cret" });
+        await using (HubDispatchQueue wrong = hub.Connect("guess"))
+        {
+            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => wrong.PollAsync("ann"));
+            Assert.Equal("unauthorized", e.Code);
+        }
+        await using (HubDispatchQueue none = hub.Connect())
+        {
+            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => none.PollAsync("ann"));
+            Assert.Equal("unauthorized", e.Code);
+            Assert.Contains("needs authentication first", e.Message);
+        }
+        await using HubDispatchQueue right = hub.Connect("s3cret");
+        Assert.Single(await right.PollAsync("ann"));
+    }
+
+    [Fact]
+    public async Task Eval_is_refused_unless_enabled()
+    {
+        await using (Hub hub = await Hub.StartAsync(tasks: 1))
+        {
+            await using var client = new HarnessClient(hub.ClientOptions);
+            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(+ 1 2)")))));
+            Assert.Equal("eval_disabled", e.Code);
+        }
+        var enabled = new HarnessServerOptions { AllowEval = true, Evaluator = (expr, _) => Task.FromResult<Sexp>(Sexp.String("evaluated " + expr)) };
+        await using (Hub hub = await Hub.StartAsync(tasks: 1, enabled))
+        {
+            await using var client = new HarnessClient(hub.ClientOptions);
+            Assert.Equal(Sexp.String("evaluated (+ 1 2)"), await client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(+ 1 2)")))));
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_ops_and_bad_requests_are_answered_and_the_connection_stays()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 1);
+        await using var client = new HarnessClient(hub.ClientOptions);
+        Assert.Equal("unknown_op", (await Assert.ThrowsAsync<HarnessRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("frobnicate")))))).Code);
+        Assert.Contains(":agent", (await Assert.ThrowsAsync<ArgumentException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("poll")))))).Message);
+        Assert.Contains(":lease must be", (await Assert.ThrowsAsync<ArgumentException>(() =>
+            client.RequestAsync(Sexp.Plist(("op", Sexp.String("next")), ("agent", Sexp.String("a")), ("lease", Sexp.String("soon")))))).Message);
+        Assert.Equal(Sexp.String("pong"), await client.RequestAsync(Sexp.Plist(("op", Sexp.String("ping")))));
+    }
+
+    [Fact]
+    public async Task A_Common_Lisp_peer_is_answered_in_its_own_style()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 1);
+        using var socket = await RawConnectAsync(hub.Port);
+        await SendRawAsync(socket, "(:TYPE :REQUEST :ID 5 :PAYLOAD (:OP \"claim\" :TASK \"TASK-0001\" :AGENT \"ann\" :LEASE 60))");
+        string reply = await ReceiveRawAsync(socket, m => m.Contains(":RESPONSE"));
+        Assert.StartsWith("(:TYPE :RESPONSE :ID 5 :PAYLOAD (:OK T :RESULT (:OUTCOME \"claimed\"", reply);
+    }
+
+    [Fact]
+    public async Task A_malformed_frame_closes_that_connection_with_a_reason()
+    {
+        await using Hub hub = await Hub.StartAsync(tasks: 1);
+        await using HubDispatchQueue good = hub.Connect();
+        await good.PollAsync("ann");
+        using var bad = await RawConnectAsync(hub.Port);
+        await bad.SendAsync(Encoding.ASCII.GetBytes("(:type :request)\n"));
+        string reason = await ReceiveRawAsync(bad, _ => true);
+        Assert.Contains(":code \"protocol_error\"", reason);
+        Assert.Contains("Bad frame header", reason);
+        Assert.Equal(0, await bad.ReceiveAsync(new byte[16])); // closed
+        Assert.Equal(ClaimOutcome.Claimed, (await good.ClaimAsync("TASK-0001", "ann")).Outcome);
+    }
+
+    [Fact]
+    public async Task Stopping_answers_requests_under_way_then_closes_and_a_client_reconnects_to_a_new_hub()
+    {
+        Hub hub = await Hub.StartAsync(tasks: 3);
+        int port = hub.Port;
+        string text = await File.ReadAllTextAsync(hub.FilePath);
+        await using HubDispatchQueue queue = new(hub.ClientOptions with { MaxConnectAttempts = 3, ReconnectDelay = TimeSpan.FromMilliseconds(50) });
+        Assert.NotNull(await queue.NextAsync("ann"));
+        await hub.DisposeAsync();
+        var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.PollAsync("ann"));
+        Assert.Contains("after 3 attempts", e.Message);
+
+        // A new hub on the same port: the same client object carries on.
+        await using Hub again = await Hub.StartAsync(text: text, port: port);
+        Assert.Equal("TASK-0001", (await queue.NextAsync("ann"))!.Id);
+    }
+
+    [Fact]
+    public async Task An_unreachable_hub_is_a_clear_store_error_and_status_says_so()
+    {
+        using var probe = new TcpListenerProbe();
+        await using var queue = new HubDispatchQueue(new HarnessClientOptions { Port = probe.FreePort, MaxConnectAttempts = 2, ReconnectDelay = TimeSpan.FromMilliseconds(10) });
+        var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.PollAsync("ann"));
+        Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{probe.FreePort} after 2 attempts", e.Message);
+        DispatchStatus status = await queue.GetStatusAsync();
+        Assert.False(status.Reachable);
+    }
+
+    internal static async Task<List<DispatchEvent>> CollectAsync(HarnessClient client, int count, CancellationToken ct)
+    {
+        var seen = new List<DispatchEvent>();
+        await foreach (DispatchEvent e in client.EventsAsync(ct))
+        {
+            seen.Add(e);
+            if (seen.Count == count) break;
+        }
+        return seen;
+    }
+
+    internal static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 400 && !condition(); i++) await Task.Delay(50);
+        Assert.True(condition(), "condition not met within 20 s");
+    }
+
+    internal static async Task<Socket> RawConnectAsync(int port)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync("127.0.0.1", port);
+        return socket;
+    }
+
+    internal static async Task SendRawAsync(Socket socket, string message)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        HarnessFrame.Write(buffer, message);
+        await socket.SendAsync(buffer.WrittenMemory);
+    }
+
+    /// <summary>Reads frames until one satisfies <paramref name="match"/>; bounded by 20 s.</summary>
+    internal static async Task<string> ReceiveRawAsync(Socket socket, Func<string, bool> match)
+    {
+        using var cts = new CancellationTokenSource(Wait);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new HarnessFrameReader();
+        var pipe = System.IO.Pipelines.PipeReader.Create(stream, new System.IO.Pipelines.StreamPipeReaderOptions(leaveOpen: true));
+        while (true)
+        {
+            var result = await pipe.ReadAsync(cts.Token);
+            var buffer = result.Buffer;
+            while (reader.TryRead(ref buffer, out var payload))
+            {
+                string text = Encoding.UTF8.GetString(payload);
+                if (match(text))
+                {
+                    pipe.AdvanceTo(buffer.Start);
+                    await pipe.CompleteAsync();
+                    return text;
+                }
+            }
+            if (result.IsCompleted) throw new EndOfStreamException("the hub closed the connection first");
+            pipe.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private sealed class TaskComparer : IEqualityComparer<IReadOnlyList<DispatchTask>>
+    {
+        public bool Equals(IReadOnlyList<DispatchTask>? x, IReadOnlyList<DispatchTask>? y) =>
+            x!.Select(Key).SequenceEqual(y!.Select(Key));
+
+        public int GetHashCode(IReadOnlyList<DispatchTask> obj) => obj.Count;
+
+        private static string Key(DispatchTask t) =>
+            $"{t.Id}|{t.Title}|{t.State}|{t.Priority}|{string.Join(",", t.Agents)}|{t.Claim?.Agent}|{t.Claim?.ClaimedAt}|{t.Claim?.LeaseExpires}|{t.Attempts}|{string.Join(",", t.BlockedBy)}|{t.Body}|{t.LineNumber}|{t.Deadline?.Date}|{string.Join(",", t.Properties.OrderBy(p => p.Key).Select(p => p.Key + "=" + p.Value))}";
+    }
+}
+
+/// <summary>A loopback port with nothing listening on it.</summary>
+internal sealed class TcpListenerProbe : IDisposable
+{
+    public TcpListenerProbe()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        FreePort = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+    }
+
+    public int FreePort { get; }
+
+    public void Dispose() { }
+}
