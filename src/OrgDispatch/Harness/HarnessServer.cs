@@ -254,13 +254,34 @@ public sealed partial class HarnessServer : IAsyncDisposable
             {
                 Abort();
             }
-            try { _socket.Shutdown(SocketShutdown.Both); }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            if (_dropReason is null) await LingerAsync().ConfigureAwait(false);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _server._connections.TryRemove(Id, out _);
             Log.Disconnected(_server._logger, Remote, _dropReason ?? closeReason ?? "closed by the client");
             _abort.Dispose();
             _finished.TrySetResult();
+        }
+
+        /// <summary>Closes our side, then reads and discards what the client still sends (bounded in
+        /// bytes and time). Closing a socket with unread input makes the kernel reset the connection,
+        /// and a reset can destroy the reason we just sent before the client reads it.</summary>
+        private async Task LingerAsync()
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                byte[] sink = new byte[4096];
+                for (int total = 0; total < 256 * 1024;)
+                {
+                    int n = await _socket.ReceiveAsync(sink, limit.Token).ConfigureAwait(false);
+                    if (n == 0) break;
+                    total += n;
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
         }
 
         /// <summary>Reads and handles requests until the client leaves, breaks the protocol or the hub

@@ -88,19 +88,31 @@ public sealed class BatchingDispatchStore : IDispatchStore
 
     private async Task CommitAsync(List<IPendingUpdate> batch)
     {
+        if (batch.Count == 1)
+        {
+            await batch[0].CommitAloneAsync(_inner).ConfigureAwait(false); // nothing to combine
+            return;
+        }
         bool fallBack = false;
         try
         {
-            await _inner.UpdateAsync(batch[0].Options, doc =>
+            OrgSyntaxOptions options = batch[0].Options;
+            await _inner.UpdateAsync(options, doc =>
             {
+                fallBack = false;
+                // Parse the text again only when another transaction needs it: the last one's
+                // result is written, not read.
                 OrgDocument current = doc;
+                byte[]? text = null;
                 foreach (IPendingUpdate update in batch)
                 {
+                    if (text is not null) (current, text) = (OrgDocument.Parse(text, options), null);
                     IReadOnlyList<OrgTextEdit> edits = update.Run(current);
-                    if (edits.Count > 0) current = OrgDocument.Parse(OrgTextEdit.Apply(current.Source.Span, edits), doc.Options);
+                    if (edits.Count > 0) text = OrgTextEdit.Apply(current.Source.Span, edits);
                 }
-                if (ReferenceEquals(current, doc)) return new DispatchChange<bool>([], true);
-                if (SpanningEdit(doc.Source.Span, current.Source.Span) is { } edit) return new DispatchChange<bool>([edit], true);
+                if (text is null && ReferenceEquals(current, doc)) return new DispatchChange<bool>([], true);
+                ReadOnlySpan<byte> after = text ?? current.Source.Span;
+                if (SpanningEdit(doc.Source.Span, after) is { } edit) return new DispatchChange<bool>([edit], true);
                 fallBack = true; // cannot express the change as text without touching bytes that are not UTF-8
                 return new DispatchChange<bool>([], false);
             }, CancellationToken.None).ConfigureAwait(false);

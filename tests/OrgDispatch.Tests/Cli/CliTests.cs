@@ -96,7 +96,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal("TASK-0002  Task number 2\n", poll.Out);
         Assert.Equal("", poll.Err);
         var add = await Run("add", "Ship it", "--agent", "timmy", "--priority", "a", "--deadline", "2026-12-24", "--blocked-by", "TASK-0002");
-        Assert.Equal("added TASK-004  [#A] Ship it  (deadline 2026-12-24; after TASK-0002)\n", add.Out);
+        Assert.Equal("added TASK-0004  [#A] Ship it  (deadline 2026-12-24; after TASK-0002)\n", add.Out);
         var done = await Run("done", "TASK-0002", "--agent", "timmy", "--result", "x");
         Assert.Equal("", done.Out);
         Assert.Equal("org-dispatch: Cannot done TASK-0002: it is pending, and done is not allowed from pending.\n", done.Err);

@@ -30,6 +30,17 @@ public sealed class FramingTests
         Assert.Equal("00000D" + message, Encoding.UTF8.GetString(Frame(message, Bytes)));
     }
 
+    /// <summary>Lisp's <c>length</c> counts characters, i.e. code points: one per <see cref="System.Text.Rune"/>.</summary>
+    [Fact]
+    public void The_length_written_is_the_count_Lisp_gives() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), Prop.ForAll(Arb.From(SexpGenerators.AnyText()), message =>
+        {
+            int lispLength = message.EnumerateRunes().Count();
+            byte[] frame = Frame(message);
+            Assert.Equal(lispLength.ToString("X6"), Encoding.ASCII.GetString(frame, 0, 6));
+            Assert.Equal(Encoding.UTF8.GetByteCount(message), frame.Length - 6);
+        }));
+
     [Fact]
     public void Hex_is_written_upper_case_and_read_in_either_case()
     {

@@ -225,7 +225,7 @@ public sealed class QueueTests
             BlockedBy = ["TASK-0002"],
             Body = "Both clusters.",
         });
-        Assert.Equal("TASK-003", t.Id);
+        Assert.Equal("TASK-0003", t.Id);
         Assert.Equal((TaskState.Pending, 'A', "Both clusters."), (t.State, t.Priority, t.Body));
         Assert.Equal(["ezra", "cleo"], t.Agents);
         Assert.Equal(["TASK-0002"], t.BlockedBy);
@@ -233,7 +233,7 @@ public sealed class QueueTests
             "* PENDING [#A] Rotate keys".PadRight(77 - ":ezra:cleo:".Length) + ":ezra:cleo:\n" +
             "  DEADLINE: <2026-12-24 Thu>\n" +
             "  :PROPERTIES:\n" +
-            "  :ID:       TASK-003\n" +
+            "  :ID:       TASK-0003\n" +
             "  :BLOCKED_BY: TASK-0002\n" +
             "  :END:\n" +
             "  Both clusters.\n" +
