@@ -61,10 +61,10 @@ public sealed class HubCliTests
     [Fact]
     public void An_unreachable_hub_and_a_bad_address_are_usage_or_transport_errors()
     {
-        using var probe = new OrgDispatch.Tests.Harness.TcpListenerProbe();
-        var unreachable = CliProcess.Run(["poll", "--hub", $"127.0.0.1:{probe.FreePort}", "--agent", "ann"]);
+        int port = OrgDispatch.Tests.Harness.FreePort.Next();
+        var unreachable = CliProcess.Run(["poll", "--hub", $"127.0.0.1:{port}", "--agent", "ann"]);
         Assert.Equal(2, unreachable.Code);
-        Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{probe.FreePort}", unreachable.Err);
+        Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{port}", unreachable.Err);
         var bad = CliProcess.Run(["poll", "--hub", "localhost:http", "--agent", "ann"]);
         Assert.Equal(2, bad.Code);
         Assert.Contains("--hub: \"localhost:http\" is not HOST:PORT", bad.Err);

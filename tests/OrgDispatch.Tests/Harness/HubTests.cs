@@ -166,7 +166,7 @@ public sealed class HubTests
     }
 
     [Fact]
-    public async Task Stopping_answers_requests_under_way_then_closes_and_a_client_reconnects_to_a_new_hub()
+    public async Task After_the_hub_stops_requests_fail_clearly_and_the_client_reconnects_to_a_new_hub()
     {
         Hub hub = await Hub.StartAsync(tasks: 3);
         int port = hub.Port;
@@ -185,10 +185,10 @@ public sealed class HubTests
     [Fact]
     public async Task An_unreachable_hub_is_a_clear_store_error_and_status_says_so()
     {
-        using var probe = new TcpListenerProbe();
-        await using var queue = new HubDispatchQueue(new HarnessClientOptions { Port = probe.FreePort, MaxConnectAttempts = 2, ReconnectDelay = TimeSpan.FromMilliseconds(10) });
+        int port = FreePort.Next();
+        await using var queue = new HubDispatchQueue(new HarnessClientOptions { Port = port, MaxConnectAttempts = 2, ReconnectDelay = TimeSpan.FromMilliseconds(10) });
         var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.PollAsync("ann"));
-        Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{probe.FreePort} after 2 attempts", e.Message);
+        Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{port} after 2 attempts", e.Message);
         DispatchStatus status = await queue.GetStatusAsync();
         Assert.False(status.Reachable);
     }
@@ -262,18 +262,15 @@ public sealed class HubTests
     }
 }
 
-/// <summary>A loopback port with nothing listening on it.</summary>
-internal sealed class TcpListenerProbe : IDisposable
+/// <summary>Loopback ports with nothing listening on them.</summary>
+internal static class FreePort
 {
-    public TcpListenerProbe()
+    public static int Next()
     {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        FreePort = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
-
-    public int FreePort { get; }
-
-    public void Dispose() { }
 }
