@@ -36,57 +36,57 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> GetTasksAsync(CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Str("tasks"))).ConfigureAwait(false));
+        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Arg("tasks"))).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask> GetTaskAsync(string id, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTask(AsList(await Request(cancellationToken, ("op", Str("task")), ("task", Str(id))).ConfigureAwait(false)));
+        HarnessWire.ReadTask(AsList(await Request(cancellationToken, ("op", Arg("task")), ("task", Arg(id))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> PollAsync(string agent, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Str("poll")), ("agent", Str(agent))).ConfigureAwait(false));
+        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Arg("poll")), ("agent", Arg(agent))).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask?> NextAsync(string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default)
     {
-        Sexp result = await Request(cancellationToken, ("op", Str("next")), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false);
+        Sexp result = await Request(cancellationToken, ("op", Arg("next")), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false);
         return result.IsNil ? null : HarnessWire.ReadTask(AsList(result));
     }
 
     /// <inheritdoc/>
     public async Task<ClaimResult> ClaimAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Str("claim")), ("task", Str(id)), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false)));
+        HarnessWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Arg("claim")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> HeartbeatAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Str("heartbeat")), ("task", Str(id)), ("agent", Str(agent)), ("lease", HarnessWire.Lease(lease)));
+        TaskRequest(cancellationToken, ("op", Arg("heartbeat")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> ReleaseAsync(string id, string agent, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Str("release")), ("task", Str(id)), ("agent", Str(agent)));
+        TaskRequest(cancellationToken, ("op", Arg("release")), ("task", Arg(id)), ("agent", Arg(agent)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> DoneAsync(string id, string agent, string result, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Str("done")), ("task", Str(id)), ("agent", Str(agent)), ("result", Str(result)));
+        TaskRequest(cancellationToken, ("op", Arg("done")), ("task", Arg(id)), ("agent", Arg(agent)), ("result", Arg(result)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> FailAsync(string id, string agent, string reason, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Str("fail")), ("task", Str(id)), ("agent", Str(agent)), ("reason", Str(reason)));
+        TaskRequest(cancellationToken, ("op", Arg("fail")), ("task", Arg(id)), ("agent", Arg(agent)), ("reason", Arg(reason)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> SkipAsync(string id, string agent, string? reason = null, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Str("skip")), ("task", Str(id)), ("agent", Str(agent)), ("reason", Sexp.StringOrNil(reason)));
+        TaskRequest(cancellationToken, ("op", Arg("skip")), ("task", Arg(id)), ("agent", Arg(agent)), ("reason", Sexp.StringOrNil(reason)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> AddAsync(NewTask task, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return TaskRequest(cancellationToken, [("op", Str("add")), .. Pairs(HarnessWire.NewTask(task))]);
+        return TaskRequest(cancellationToken, [("op", Arg("add")), .. Pairs(HarnessWire.NewTask(task))]);
     }
 
     /// <inheritdoc/>
     public async Task<ActivityEntry> AppendAsync(string agent, string message, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Str("append")), ("agent", Str(agent)), ("message", Str(message))).ConfigureAwait(false)));
+        HarnessWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Arg("append")), ("agent", Arg(agent)), ("message", Arg(message))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     /// <remarks>An unreachable hub is reported as <see cref="DispatchStatus.Reachable"/> false, like an unreachable file.</remarks>
@@ -94,7 +94,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     {
         try
         {
-            return HarnessWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Str("status"))).ConfigureAwait(false)));
+            return HarnessWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Arg("status"))).ConfigureAwait(false)));
         }
         catch (DispatchStoreException e)
         {
@@ -112,7 +112,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     {
         foreach ((string key, Sexp? value) in pairs)
         {
-            if (value is null) throw new ArgumentNullException(key);
+            if (value is null) throw new ArgumentNullException(key, $"The {key} argument is required.");
         }
         return _client.RequestAsync(Sexp.Plist(pairs), cancellationToken);
     }
@@ -122,7 +122,8 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
         for (int i = 0; i + 1 < plist.Count; i += 2) yield return (((SexpKeyword)plist[i]).Name, plist[i + 1]);
     }
 
-    private static Sexp Str(string? value) => value is null ? null! : Sexp.String(value);
+    /// <summary>An argument's value; null stays null so that <see cref="Request"/> names the missing argument.</summary>
+    private static Sexp? Arg(string? value) => value is null ? null : Sexp.String(value);
 
     private static SexpList AsList(Sexp value) => HarnessWire.AsList(value, "a property list");
 }
