@@ -147,10 +147,8 @@ internal static class JsonOutput
     // ISO 8601: a date, or a local date and time ("2026-12-01" or "2026-12-01T10:00").
     private static void Timestamp(Utf8JsonWriter w, string name, OrgTimestamp? ts)
     {
-        if (ts is not { IsValid: true } t) { w.WriteNull(name); return; }
-        string text = t.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        if (t.Time is { } time) text += "T" + time.ToString("HH:mm", CultureInfo.InvariantCulture);
-        w.WriteString(name, text);
+        if (ts is { IsValid: true } t) w.WriteString(name, t.ToIsoString());
+        else w.WriteNull(name);
     }
 
     private static void Instant(Utf8JsonWriter w, string name, DateTimeOffset? when)

@@ -46,7 +46,9 @@ public sealed record HarnessClientOptions
         string host = hostAndPort;
         int port = HarnessServerOptions.DefaultPort;
         int colon = hostAndPort.LastIndexOf(':');
-        if (colon > 0 && hostAndPort.IndexOf(':') == colon || (colon > 0 && hostAndPort[colon - 1] == ']'))
+        // A port follows the only colon (host:port) or a bracketed IPv6 address ([::1]:port).
+        bool hasPort = colon > 0 && (hostAndPort.IndexOf(':') == colon || hostAndPort[colon - 1] == ']');
+        if (hasPort)
         {
             if (!int.TryParse(hostAndPort.AsSpan(colon + 1), out port) || port is <= 0 or > 65535)
             {

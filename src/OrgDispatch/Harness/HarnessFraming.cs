@@ -106,17 +106,11 @@ public static class HarnessFrame
     {
         int bytes = StrictUtf8.GetByteCount(message);
         if (unit == FrameLengthUnit.Utf8Bytes) return bytes;
-        // Each surrogate pair is one code point; everything else in UTF-16 is one unit per code point.
+        // Each surrogate pair is one code point; every other UTF-16 unit is one. GetByteCount has
+        // already refused unpaired surrogates, so each high surrogate starts a pair.
         int pairs = 0;
-        for (int i = message.IndexOfAnyInRange('\uD800', '\uDBFF'); i >= 0; i = NextHighSurrogate(message, i + 2)) pairs++;
+        for (ReadOnlySpan<char> rest = message; rest.IndexOfAnyInRange('\uD800', '\uDBFF') is var i and >= 0; rest = rest[(i + 2)..]) pairs++;
         return message.Length - pairs;
-    }
-
-    private static int NextHighSurrogate(ReadOnlySpan<char> s, int from)
-    {
-        if (from >= s.Length) return -1;
-        int i = s[from..].IndexOfAnyInRange('\uD800', '\uDBFF');
-        return i < 0 ? -1 : from + i;
     }
 
     private static void WriteHeader(Span<byte> span, int length, HarnessFramingOptions options)

@@ -10,8 +10,6 @@ namespace OrgDispatch.Harness;
 /// </summary>
 internal static class HarnessWire
 {
-    private const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
-
     public static SexpList Task(DispatchTask t) => Sexp.Plist(
         ("id", Sexp.String(t.Id)),
         ("title", Sexp.String(t.Title)),
@@ -224,14 +222,7 @@ internal static class HarnessWire
 
     public static Sexp Lease(TimeSpan? lease) => lease is { } l ? Sexp.Integer((long)Math.Ceiling(l.TotalSeconds)) : Sexp.Nil;
 
-    // A date, or a local date and time, as in the CLI's JSON ("2026-12-01" or "2026-12-01T10:00").
-    private static string? Timestamp(OrgTimestamp? ts)
-    {
-        if (ts is not { IsValid: true } t) return null;
-        string text = t.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        if (t.Time is { } time) text += "T" + time.ToString("HH:mm", CultureInfo.InvariantCulture);
-        return text;
-    }
+    private static string? Timestamp(OrgTimestamp? ts) => ts is { IsValid: true } t ? t.ToIsoString() : null;
 
     private static OrgTimestamp? ReadTimestamp(string? text)
     {
@@ -242,10 +233,9 @@ internal static class HarnessWire
         return new OrgTimestamp { Kind = OrgTimestampKind.Active, Date = date, Time = time, EndDate = date };
     }
 
-    private static string? Instant(DateTimeOffset? when) => when?.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
+    private static string? Instant(DateTimeOffset? when) => when is { } w ? TaskTable.FormatInstant(w) : null;
 
-    private static DateTimeOffset? ReadInstant(string? text) =>
-        text is not null && DateTimeOffset.TryParseExact(text, InstantFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset v) ? v : null;
+    private static DateTimeOffset? ReadInstant(string? text) => TaskTable.ParseInstant(text);
 }
 
 /// <summary>An error the hub reported that has no more specific .NET exception (e.g. <c>unauthorized</c>,

@@ -148,8 +148,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
     {
         CheckId(id);
         CheckAgent(agent);
-        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Release, "released"), cancellationToken),
-            t => new DispatchEvent(DispatchEventKind.Released, id, agent, t));
+        return FinishAsync(id, agent, TaskMove.Release, "released", DispatchEventKind.Released, cancellationToken);
     }
 
     /// <summary>The holder finishes the task: IN_PROGRESS → DONE, with <c>CLOSED:</c> and the result as the state note.</summary>
@@ -161,9 +160,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
         CheckId(id);
         CheckAgent(agent);
         ArgumentNullException.ThrowIfNull(result);
-        string note = result.Length == 0 ? "done" : result;
-        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Done, note), cancellationToken),
-            t => new DispatchEvent(DispatchEventKind.Done, id, agent, t, Note: note));
+        return FinishAsync(id, agent, TaskMove.Done, result.Length == 0 ? "done" : result, DispatchEventKind.Done, cancellationToken);
     }
 
     /// <summary>The holder reports failure: IN_PROGRESS → PENDING for a retry, or → FAILED when the
@@ -176,9 +173,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
         CheckId(id);
         CheckAgent(agent);
         ArgumentNullException.ThrowIfNull(reason);
-        string note = reason.Length == 0 ? "failed" : reason;
-        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Fail, note), cancellationToken),
-            t => new DispatchEvent(DispatchEventKind.Failed, id, agent, t, Note: note));
+        return FinishAsync(id, agent, TaskMove.Fail, reason.Length == 0 ? "failed" : reason, DispatchEventKind.Failed, cancellationToken);
     }
 
     /// <summary>Cancels a pending task: PENDING → SKIPPED, with <c>CLOSED:</c>.</summary>
@@ -188,9 +183,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
     {
         CheckId(id);
         CheckAgent(agent);
-        string note = string.IsNullOrEmpty(reason) ? "skipped" : reason;
-        return Report(RunAsync(s => s.Finish(id, agent, TaskMove.Skip, note), cancellationToken),
-            t => new DispatchEvent(DispatchEventKind.Skipped, id, agent, t, Note: note));
+        return FinishAsync(id, agent, TaskMove.Skip, string.IsNullOrEmpty(reason) ? "skipped" : reason, DispatchEventKind.Skipped, cancellationToken);
     }
 
     /// <summary>Adds a PENDING task with the next free id (<see cref="DispatchOptions.IdPrefix"/> plus a
@@ -270,6 +263,12 @@ public sealed partial class DispatchQueue : IDispatchQueue
             if (!expiredOnly) return result;
         }
     }
+
+    /// <summary>Release, done, fail or skip: one move with its note, reported as <paramref name="kind"/>.
+    /// A release's note is only for the LOGBOOK; the event carries the notes agents gave.</summary>
+    private Task<DispatchTask> FinishAsync(string id, string agent, TaskMove move, string note, DispatchEventKind kind, CancellationToken cancellationToken) =>
+        Report(RunAsync(s => s.Finish(id, agent, move, note), cancellationToken),
+            t => new DispatchEvent(kind, id, agent, t, Note: move == TaskMove.Release ? null : note));
 
     /// <summary>Raises <see cref="Changed"/> for a stored change, when there is one to report.</summary>
     private async Task<T> Report<T>(Task<T> change, Func<T, DispatchEvent?> describe)

@@ -67,6 +67,15 @@ public readonly record struct OrgTimestamp
     /// <summary>The start as a date and time (midnight when no time is written).</summary>
     public DateTime Start => Date.ToDateTime(Time ?? TimeOnly.MinValue);
 
+    /// <summary>The start in ISO 8601, local as written: <c>2026-12-01</c>, or <c>2026-12-01T10:00</c> with a time.</summary>
+    /// <exception cref="InvalidOperationException">The timestamp is not <see cref="IsValid"/>.</exception>
+    public string ToIsoString()
+    {
+        if (!IsValid) throw new InvalidOperationException("An unreadable timestamp has no ISO form.");
+        string date = Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return Time is { } t ? date + "T" + t.ToString("HH:mm", CultureInfo.InvariantCulture) : date;
+    }
+
     /// <summary>Parses a timestamp such as <c>&lt;2026-04-15 Wed 10:00 +1w -2d&gt;</c> or a
     /// range <c>[2026-01-01 Thu]--[2026-01-03 Sat]</c>.</summary>
     /// <param name="text">The timestamp's text; surrounding blanks are ignored.</param>

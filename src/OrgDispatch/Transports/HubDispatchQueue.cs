@@ -81,7 +81,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     public Task<DispatchTask> AddAsync(NewTask task, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return TaskRequest(cancellationToken, [("op", Arg("add")), .. Pairs(HarnessWire.NewTask(task))]);
+        return ReadTaskAsync(_client.RequestAsync(new SexpList([Sexp.Keyword("op"), Sexp.String("add"), .. HarnessWire.NewTask(task)]), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -105,8 +105,10 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     /// <summary>Disposes the client if the queue owns it.</summary>
     public ValueTask DisposeAsync() => _ownsClient ? _client.DisposeAsync() : ValueTask.CompletedTask;
 
-    private async Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>
-        HarnessWire.ReadTask(AsList(await Request(cancellationToken, pairs).ConfigureAwait(false)));
+    private Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>
+        ReadTaskAsync(Request(cancellationToken, pairs));
+
+    private static async Task<DispatchTask> ReadTaskAsync(Task<Sexp> response) => HarnessWire.ReadTask(AsList(await response.ConfigureAwait(false)));
 
     private Task<Sexp> Request(CancellationToken cancellationToken, params (string, Sexp?)[] pairs)
     {
@@ -115,11 +117,6 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
             if (value is null) throw new ArgumentNullException(key, $"The {key} argument is required.");
         }
         return _client.RequestAsync(Sexp.Plist(pairs), cancellationToken);
-    }
-
-    private static IEnumerable<(string, Sexp?)> Pairs(SexpList plist)
-    {
-        for (int i = 0; i + 1 < plist.Count; i += 2) yield return (((SexpKeyword)plist[i]).Name, plist[i + 1]);
     }
 
     /// <summary>An argument's value; null stays null so that <see cref="Request"/> names the missing argument.</summary>

@@ -11,7 +11,8 @@ public sealed class FramingTests
 {
     private static readonly HarnessFramingOptions Bytes = new() { LengthUnit = FrameLengthUnit.Utf8Bytes };
 
-    private static byte[] Frame(string message, HarnessFramingOptions? options = null)
+    /// <summary>The framed bytes of <paramref name="message"/>, for tests that talk to the hub raw.</summary>
+    internal static byte[] Frame(string message, HarnessFramingOptions? options = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         HarnessFrame.Write(buffer, message, options);

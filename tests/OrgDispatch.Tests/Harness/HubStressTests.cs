@@ -140,10 +140,10 @@ public sealed class HubStressTests
                 1 => Encoding.ASCII.GetBytes("zz0010(:type :request)"),                    // bad hex
                 2 => Encoding.ASCII.GetBytes("FFFFFF(:type"),                              // over the limit
                 3 => Encoding.ASCII.GetBytes("000050(:type :request :id 1"),               // truncated, then closed
-                4 => Frame("(:type :request :id 1 :payload (:op \"claim\" :task"),          // not an s-expression
-                5 => Frame(new string('(', 5000) + new string(')', 5000)),                 // too deep
+                4 => FramingTests.Frame("(:type :request :id 1 :payload (:op \"claim\" :task"),          // not an s-expression
+                5 => FramingTests.Frame(new string('(', 5000) + new string(')', 5000)),                 // too deep
                 6 => [.. Encoding.ASCII.GetBytes("000003"), 0xFF, 0xFE, 0x80],             // invalid UTF-8
-                _ => Frame("(:type :request :id 9 :payload (:op \"claim\" :task \"TASK-0001\" :agent \"bad agent\"))"), // a bad request
+                _ => FramingTests.Frame("(:type :request :id 9 :payload (:op \"claim\" :task \"TASK-0001\" :agent \"bad agent\"))"), // a bad request
             };
             try
             {
@@ -166,13 +166,6 @@ public sealed class HubStressTests
         var b = new byte[n];
         random.NextBytes(b);
         return b;
-    }
-
-    private static byte[] Frame(string message)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        HarnessFrame.Write(buffer, message);
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static async Task<bool> DrainsToEndAsync(Socket socket, TimeSpan limit)

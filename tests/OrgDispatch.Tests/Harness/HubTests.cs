@@ -217,12 +217,7 @@ public sealed class HubTests
         return socket;
     }
 
-    internal static async Task SendRawAsync(Socket socket, string message)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        HarnessFrame.Write(buffer, message);
-        await socket.SendAsync(buffer.WrittenMemory);
-    }
+    internal static async Task SendRawAsync(Socket socket, string message) => await socket.SendAsync(FramingTests.Frame(message));
 
     /// <summary>Reads frames until one satisfies <paramref name="match"/>; bounded by 20 s.</summary>
     internal static async Task<string> ReceiveRawAsync(Socket socket, Func<string, bool> match)
