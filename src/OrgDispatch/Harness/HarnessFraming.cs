@@ -4,6 +4,8 @@ using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
+using OrgDispatch.Text;
+
 namespace OrgDispatch.Harness;
 
 /// <summary>What a frame's length counts.</summary>
@@ -74,7 +76,7 @@ public static class HarnessFrame
         int byteCount = StrictUtf8.GetByteCount(message); // throws on an unpaired surrogate
         Span<byte> span = writer.GetSpan(HeaderLength + byteCount);
         int written = StrictUtf8.GetBytes(message, span[HeaderLength..]);
-        int length = options.LengthUnit == FrameLengthUnit.Utf8Bytes ? written : CountCodePoints(span.Slice(HeaderLength, written));
+        int length = options.LengthUnit == FrameLengthUnit.Utf8Bytes ? written : Utf8Text.CountCodePoints(span.Slice(HeaderLength, written));
         WriteHeader(span, length, options);
         writer.Advance(HeaderLength + written);
         return HeaderLength + written;
@@ -91,7 +93,7 @@ public static class HarnessFrame
         ArgumentNullException.ThrowIfNull(writer);
         options ??= HarnessFramingOptions.Default;
         if (!Utf8.IsValid(utf8Message)) throw new ArgumentException("The message is not valid UTF-8.", nameof(utf8Message));
-        int length = options.LengthUnit == FrameLengthUnit.Utf8Bytes ? utf8Message.Length : CountCodePoints(utf8Message);
+        int length = options.LengthUnit == FrameLengthUnit.Utf8Bytes ? utf8Message.Length : Utf8Text.CountCodePoints(utf8Message);
         Span<byte> span = writer.GetSpan(HeaderLength + utf8Message.Length);
         WriteHeader(span, length, options);
         utf8Message.CopyTo(span[HeaderLength..]);
@@ -121,26 +123,6 @@ public static class HarnessFrame
     }
 
     internal static string Unit(HarnessFramingOptions options) => options.LengthUnit == FrameLengthUnit.Utf8Bytes ? "bytes" : "characters";
-
-    /// <summary>Code points in valid UTF-8: the bytes that are not continuation bytes (10xxxxxx).</summary>
-    internal static int CountCodePoints(ReadOnlySpan<byte> utf8) => utf8.Length - CountContinuationBytes(utf8);
-
-    internal static int CountContinuationBytes(ReadOnlySpan<byte> utf8)
-    {
-        int count = 0, i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            // As signed bytes, continuation bytes 0x80..0xBF are exactly those below -64.
-            var limit = Vector256.Create((sbyte)-64);
-            ReadOnlySpan<sbyte> s = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(utf8);
-            for (; i + Vector256<sbyte>.Count <= s.Length; i += Vector256<sbyte>.Count)
-            {
-                count += BitOperations.PopCount(Vector256.LessThan(Vector256.Create(s.Slice(i, Vector256<sbyte>.Count)), limit).ExtractMostSignificantBits());
-            }
-        }
-        for (; i < utf8.Length; i++) count += (utf8[i] & 0xC0) == 0x80 ? 1 : 0;
-        return count;
-    }
 }
 
 /// <summary>
@@ -237,7 +219,7 @@ public sealed class HarnessFrameReader(HarnessFramingOptions? options = null)
             int block = 0;
             while (span.Length - block >= 64 && need > 64)
             {
-                int leads = 64 - HarnessFrame.CountContinuationBytes(span.Slice(block, 64));
+                int leads = 64 - Utf8Text.CountContinuationBytes(span.Slice(block, 64));
                 need -= leads;
                 block += 64;
             }

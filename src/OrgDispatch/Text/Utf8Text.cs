@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace OrgDispatch.Text;
@@ -22,4 +24,38 @@ public static class Utf8Text
         return sb.ToString();
     }
 
+    /// <summary>Code points in valid UTF-8: the bytes that are not continuation bytes (10xxxxxx).</summary>
+    internal static int CountCodePoints(ReadOnlySpan<byte> utf8) => utf8.Length - CountContinuationBytes(utf8);
+
+    internal static int CountContinuationBytes(ReadOnlySpan<byte> utf8)
+    {
+        int count = 0, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // As signed bytes, continuation bytes 0x80..0xBF are exactly those below -64.
+            var limit = Vector256.Create((sbyte)-64);
+            ReadOnlySpan<sbyte> s = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(utf8);
+            for (; i + Vector256<sbyte>.Count <= s.Length; i += Vector256<sbyte>.Count)
+            {
+                count += BitOperations.PopCount(Vector256.LessThan(Vector256.Create(s.Slice(i, Vector256<sbyte>.Count)), limit).ExtractMostSignificantBits());
+            }
+        }
+        for (; i < utf8.Length; i++) count += (utf8[i] & 0xC0) == 0x80 ? 1 : 0;
+        return count;
+    }
+
+    /// <summary>How many characters Emacs sees in <paramref name="utf8"/>: one per valid UTF-8 sequence,
+    /// and one per byte that is not part of one (Emacs keeps such bytes as raw-byte characters).</summary>
+    internal static int CountEmacsChars(ReadOnlySpan<byte> utf8)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(utf8)) return CountCodePoints(utf8);
+        int count = 0;
+        while (!utf8.IsEmpty)
+        {
+            EmacsCharClass.DecodeAt(utf8, out int n);
+            utf8 = utf8[n..];
+            count++;
+        }
+        return count;
+    }
 }

@@ -1,0 +1,201 @@
+using System.Text;
+using OrgDispatch.Document;
+using OrgDispatch.Emacs;
+using OrgDispatch.Harness;
+using OrgDispatch.Queue;
+using OrgDispatch.Syntax;
+using OrgDispatch.Text;
+
+namespace OrgDispatch.Transports.Emacs;
+
+/// <summary>
+/// The Emacs transport: the dispatch file is the buffer visiting it in a running Emacs, reached
+/// through an <see cref="IEmacsEvaluator"/> (the local server socket, or SSH). The buffer, not the
+/// file on disk, is the truth: a person's unsaved edits are seen, and a change appears in their
+/// window at once (their point and window stay put).
+/// </summary>
+/// <remarks>
+/// A read fetches the buffer's text with its version; a change sends its edits with the version it
+/// read, and Emacs applies them in one evaluation only if the buffer is unchanged
+/// (compare-and-swap); on a conflict the transaction runs again on the new text. The Lisp side
+/// (<c>orgdispatch.el</c>, embedded) is loaded into Emacs the first time it is missing or outdated.
+/// The last text read is kept, so an unchanged buffer is not sent again.
+/// </remarks>
+public sealed class EmacsDispatchStore : IDispatchStore
+{
+    // Bump together with orgdispatch-el-version in orgdispatch.el.
+    private const int LispVersion = 1;
+    private static readonly Lazy<string> LispLibrary = new(LoadLispLibrary);
+
+    private readonly IEmacsEvaluator _emacs;
+    private readonly string _fileLiteral;
+    private Snapshot? _last;
+
+    /// <summary>Creates the store; nothing is sent to Emacs until the first operation.</summary>
+    /// <param name="emacs">The Emacs to work in.</param>
+    /// <param name="filePath">The dispatch file as Emacs names it: absolute, or relative to the home directory of the user Emacs runs as.</param>
+    /// <param name="options">Saving and retries; null for the defaults.</param>
+    public EmacsDispatchStore(IEmacsEvaluator emacs, string filePath, EmacsDispatchStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(emacs);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        _emacs = emacs;
+        FilePath = filePath;
+        Options = options ?? new EmacsDispatchStoreOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxAttempts, 1, nameof(options));
+        _fileLiteral = LispString(filePath);
+    }
+
+    /// <summary>The dispatch file, as Emacs names it.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The options in use.</summary>
+    public EmacsDispatchStoreOptions Options { get; }
+
+    /// <inheritdoc/>
+    public string Location => $"{FilePath} in Emacs at {_emacs.Description}";
+
+    /// <inheritdoc/>
+    public async ValueTask<OrgDocument> ReadAsync(OrgSyntaxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Snapshot snapshot = await FetchAsync(cancellationToken).ConfigureAwait(false);
+        return OrgDocument.Build(snapshot.Text, options);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<T> UpdateAsync<T>(OrgSyntaxOptions options, Func<OrgDocument, DispatchChange<T>> transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transaction);
+        for (int attempt = 1; ; attempt++)
+        {
+            Snapshot snapshot = await FetchAsync(cancellationToken).ConfigureAwait(false);
+            DispatchChange<T> change = transaction(OrgDocument.Build(snapshot.Text, options));
+            if (change.Edits.Count == 0) return change.Result;
+            SexpList reply = await CallAsync(
+                $"(orgdispatch-apply {_fileLiteral} {LispString(snapshot.Version)} {EditsLiteral(snapshot.Text, change.Edits)} {(Options.SaveAfterChange ? "t" : "nil")})",
+                cancellationToken).ConfigureAwait(false);
+            if (reply.GetString("version") is { } version)
+            {
+                Volatile.Write(ref _last, new Snapshot(version, OrgTextEdit.Apply(snapshot.Text, change.Edits)));
+                return change.Result;
+            }
+            if (attempt >= Options.MaxAttempts)
+            {
+                throw new DispatchStoreException(
+                    $"Gave up changing {Location} after {attempt} attempts: the buffer changed under every one (someone is editing it non-stop?).");
+            }
+            // Someone changed the buffer between our read and our edit: read again, after a short,
+            // random pause so that racing agents spread out.
+            await Task.Delay(Random.Shared.Next(1, Math.Min(50, 1 + (2 * attempt))), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Saves the buffer if it has unsaved changes (for <see cref="EmacsDispatchStoreOptions.SaveAfterChange"/> false).</summary>
+    public async Task SaveAsync(CancellationToken cancellationToken = default) =>
+        await CallAsync($"(orgdispatch-save {_fileLiteral})", cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _emacs is IAsyncDisposable d ? d.DisposeAsync() : ValueTask.CompletedTask;
+
+    private async Task<Snapshot> FetchAsync(CancellationToken cancellationToken)
+    {
+        Snapshot? last = Volatile.Read(ref _last);
+        SexpList reply = await CallAsync($"(orgdispatch-read {_fileLiteral} {LispString(last?.Version)})", cancellationToken).ConfigureAwait(false);
+        string version = reply.GetString("version") ?? throw Malformed(reply);
+        if (reply.GetString("text") is not { } base64)
+        {
+            if (last is not null && last.Version == version) return last;
+            throw Malformed(reply);
+        }
+        var snapshot = new Snapshot(version, Convert.FromBase64String(base64));
+        Volatile.Write(ref _last, snapshot);
+        return snapshot;
+    }
+
+    // Runs FORM if this Emacs has our functions at the right version; loads them first if not.
+    private async Task<SexpList> CallAsync(string form, CancellationToken cancellationToken)
+    {
+        string guarded = $"(if (eq (bound-and-true-p orgdispatch-el-version) {LispVersion}) {form} 'orgdispatch-not-loaded)";
+        try
+        {
+            Sexp value = (await _emacs.EvaluateAsync(guarded, cancellationToken).ConfigureAwait(false)).Read();
+            if (value is SexpSymbol { Name: "orgdispatch-not-loaded" })
+            {
+                await _emacs.EvaluateAsync(LispLibrary.Value, cancellationToken).ConfigureAwait(false);
+                value = (await _emacs.EvaluateAsync(guarded, cancellationToken).ConfigureAwait(false)).Read();
+            }
+            if (value is not SexpList reply) throw Malformed(value);
+            if (reply.GetString("error") is { } error) throw new DispatchStoreException($"Emacs ({_emacs.Description}): {error}");
+            return reply;
+        }
+        catch (EmacsServerException e)
+        {
+            throw new DispatchStoreException(e.Message, e);
+        }
+        catch (SexpFormatException e)
+        {
+            throw new DispatchStoreException($"Emacs at {_emacs.Description} answered something unreadable: {e.Message}", e);
+        }
+    }
+
+    private DispatchStoreException Malformed(Sexp value) =>
+        new($"Emacs at {_emacs.Description} answered {SexpPrinter.Print(value)}; expected OrgDispatch's reply (another orgdispatch.el loaded?).");
+
+    // (START END OLD NEW) per edit: 1-based character positions, and base64 UTF-8 text, so the
+    // request stays ASCII. Edits are sorted, so one pass over the text converts every offset.
+    private static string EditsLiteral(byte[] text, IReadOnlyList<OrgTextEdit> edits)
+    {
+        var sb = new StringBuilder("(list");
+        int byteOffset = 0, charPosition = 1;
+        foreach (OrgTextEdit edit in edits)
+        {
+            charPosition += Utf8Text.CountEmacsChars(text.AsSpan(byteOffset, edit.Start - byteOffset));
+            int end = charPosition + Utf8Text.CountEmacsChars(text.AsSpan(edit.Start, edit.Length));
+            sb.Append(" '(").Append(charPosition).Append(' ').Append(end)
+              .Append(" \"").Append(Convert.ToBase64String(text, edit.Start, edit.Length))
+              .Append("\" \"").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(edit.Text))).Append("\")");
+            byteOffset = edit.Start;
+        }
+        return sb.Append(')').ToString();
+    }
+
+    /// <summary>A Lisp string literal in ASCII: non-ASCII characters as <c>\uXXXX</c> or <c>\U00XXXXXX</c>,
+    /// so the request reads the same whatever coding system the daemon decodes it with. Null is nil.</summary>
+    internal static string LispString(string? value)
+    {
+        if (value is null) return "nil";
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (Rune r in value.EnumerateRunes())
+        {
+            if (r.Value is '"' or '\\') sb.Append('\\').Append((char)r.Value);
+            else if (r.IsAscii) sb.Append((char)r.Value);
+            else if (r.IsBmp) sb.Append("\\u").Append(r.Value.ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append("\\U").Append(r.Value.ToString("X8", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb.Append('"').ToString();
+    }
+
+    private static string LoadLispLibrary()
+    {
+        using Stream stream = typeof(EmacsDispatchStore).Assembly.GetManifestResourceStream("OrgDispatch.orgdispatch.el")
+            ?? throw new InvalidOperationException("The OrgDispatch assembly lacks its embedded orgdispatch.el.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return "(progn " + reader.ReadToEnd() + "\n(featurep 'emacs))";
+    }
+
+    private sealed record Snapshot(string Version, byte[] Text);
+}
+
+/// <summary>How the <see cref="EmacsDispatchStore"/> works on the buffer.</summary>
+public sealed record EmacsDispatchStoreOptions
+{
+    /// <summary>Save the buffer after each change (default true), so the file on disk follows. The person's
+    /// own unsaved edits are saved with it. When false, the buffer is left modified for the person to save.</summary>
+    public bool SaveAfterChange { get; init; } = true;
+
+    /// <summary>How many times a change is tried when the buffer keeps changing between the read and
+    /// the edit (default 100); each retry waits a few random milliseconds.</summary>
+    public int MaxAttempts { get; init; } = 100;
+}

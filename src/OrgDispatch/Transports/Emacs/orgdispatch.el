@@ -1,0 +1,115 @@
+;;; orgdispatch.el --- OrgDispatch's side of the Emacs transport  -*- lexical-binding: t -*-
+
+;; Shipped inside the OrgDispatch library and evaluated in the daemon on first use (again when
+;; the version below changes); there is nothing to install.  Loading it twice is harmless.
+;;
+;; The queue logic runs in .NET.  Emacs only hands out the text of the buffer visiting the
+;; dispatch file with a version, and applies small edits if that version is unchanged
+;; (compare-and-swap).  Each function runs inside one server evaluation and never waits for
+;; input or output, so Emacs runs it whole: no other client's request lands in between.
+;;
+;; Text crosses the socket as base64 of UTF-8, so it arrives byte for byte whatever the
+;; coding systems of the daemon, and positions are character positions, as Emacs counts.
+
+(require 'subr-x)
+
+(defconst orgdispatch-el-version 1
+  "The version of the OrgDispatch functions loaded in this Emacs.")
+
+(defvar orgdispatch--serial 0
+  "Counts the buffers this Emacs has served, so a revisited file gets a new version.")
+
+(defvar-local orgdispatch--buffer-serial nil
+  "This buffer's number from `orgdispatch--serial'.")
+
+(defun orgdispatch--guard (thunk)
+  "Call THUNK; an error becomes (:error MESSAGE) instead of an `-error' reply."
+  (condition-case err
+      (funcall thunk)
+    (error (list :error (error-message-string err)))))
+
+(defun orgdispatch--buffer (file)
+  "The buffer visiting FILE (relative to the home directory), visiting it if none does.
+An unmodified buffer whose file changed on disk is reverted first; a modified one is
+refused, as saving it would overwrite the change on disk."
+  (let* ((path (expand-file-name file "~"))
+         (buffer (or (find-buffer-visiting path)
+                     (if (file-exists-p path)
+                         (let ((inhibit-message t)) (find-file-noselect path))
+                       (error "%s does not exist" path)))))
+    (with-current-buffer buffer
+      (unless (verify-visited-file-modtime buffer)
+        (if (buffer-modified-p)
+            (error "%s changed on disk while its buffer has unsaved changes; save or revert it in Emacs" path)
+          (let ((inhibit-message t)) (revert-buffer t t t))))
+      (unless orgdispatch--buffer-serial
+        (setq orgdispatch--buffer-serial (setq orgdispatch--serial (1+ orgdispatch--serial)))))
+    buffer))
+
+(defun orgdispatch--version ()
+  "The current buffer's version: this Emacs, this buffer, its text's modification count."
+  (format "%d.%d.%d" (emacs-pid) orgdispatch--buffer-serial (buffer-chars-modified-tick)))
+
+(defun orgdispatch--decode (base64)
+  (decode-coding-string (base64-decode-string base64) 'utf-8-unix t))
+
+(defun orgdispatch-read (file known-version)
+  "Return (:version V :text BASE64) for FILE's buffer, whole, or (:version V) if V is KNOWN-VERSION."
+  (orgdispatch--guard
+   (lambda ()
+     (with-current-buffer (orgdispatch--buffer file)
+       (let ((version (orgdispatch--version)))
+         (if (equal version known-version)
+             (list :version version)
+           (save-restriction
+             (widen)
+             (list :version version
+                   :text (base64-encode-string
+                          (encode-coding-string (buffer-substring-no-properties (point-min) (point-max)) 'utf-8-unix t)
+                          t)))))))))
+
+(defun orgdispatch--replace (start end text)
+  "Replace START..END with TEXT, keeping point and window points where they were."
+  (if (= start end)
+      (save-excursion (goto-char start) (insert text))
+    ;; Unlike delete and insert, this keeps every marker (point, window-point) in place, even
+    ;; inside the replaced text, by changing only the characters that differ.
+    (replace-region-contents start end (lambda () text))))
+
+(defun orgdispatch-apply (file version edits save)
+  "Apply EDITS to FILE's buffer if its version is still VERSION, then save it if SAVE.
+EDITS is a list of (START END OLD NEW), sorted by START and not overlapping: character
+positions (END exclusive), the base64 text expected there and its replacement.  Returns
+\(:version NEW-VERSION :saved SAVED), or (:conflict CURRENT-VERSION) and changes nothing."
+  (orgdispatch--guard
+   (lambda ()
+     (with-current-buffer (orgdispatch--buffer file)
+       (if (not (equal (orgdispatch--version) version))
+           (list :conflict (orgdispatch--version))
+         (save-restriction
+           (widen)
+           ;; Check every edit before making any: all or nothing.
+           (dolist (edit edits)
+             (let ((start (nth 0 edit)) (end (nth 1 edit)))
+               (unless (and (<= (point-min) start end (point-max))
+                            (string= (buffer-substring-no-properties start end) (orgdispatch--decode (nth 2 edit))))
+                 (error "The text at %d..%d is not what OrgDispatch read; nothing was changed" start end))))
+           (undo-boundary)
+           (dolist (edit (reverse edits))
+             (orgdispatch--replace (nth 0 edit) (nth 1 edit) (orgdispatch--decode (nth 3 edit))))
+           (undo-boundary))
+         (let ((version (orgdispatch--version)))
+           (when (and save (buffer-modified-p))
+             (let ((save-silently t) (inhibit-message t)) (save-buffer)))
+           (list :version version :saved (not (buffer-modified-p)))))))))
+
+(defun orgdispatch-save (file)
+  "Save FILE's buffer if it has unsaved changes."
+  (orgdispatch--guard
+   (lambda ()
+     (with-current-buffer (orgdispatch--buffer file)
+       (when (buffer-modified-p)
+         (let ((save-silently t) (inhibit-message t)) (save-buffer)))
+       (list :version (orgdispatch--version) :saved t)))))
+
+;;; orgdispatch.el ends here
