@@ -75,26 +75,36 @@ public sealed class EmacsServerClient : IEmacsEvaluator
 
     private async Task<Socket> ConnectAsync(CancellationToken cancellationToken)
     {
-        Socket socket = Endpoint.SocketPath is not null
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            if (Endpoint.SocketPath is { } path)
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-            else
-                await socket.ConnectAsync(Endpoint.Host!, Endpoint.Port, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw ConnectFailure(e);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            Socket socket = Endpoint.SocketPath is not null
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (Endpoint.SocketPath is { } path)
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                else
+                    await socket.ConnectAsync(Endpoint.Host!, Endpoint.Port, cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
+            {
+                // A Unix socket's backlog is full: Emacs is busy with other clients. Wait for a turn
+                // (until the timeout), as a blocking connect would.
+                socket.Dispose();
+                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw ConnectFailure(e);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
     }
 
