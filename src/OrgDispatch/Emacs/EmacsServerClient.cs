@@ -49,7 +49,17 @@ public sealed class EmacsServerClient : IEmacsEvaluator
         try
         {
             using Socket socket = await ConnectAsync(deadline.Token).ConfigureAwait(false);
-            await socket.SendAsync(BuildRequest(expression), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                await socket.SendAsync(BuildRequest(expression), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"Emacs at {Endpoint} closed the connection before taking the request: {e.Message}", e)
+                {
+                    NoReply = true,
+                };
+            }
             return await ReadReplyAsync(socket, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -131,12 +141,23 @@ public sealed class EmacsServerClient : IEmacsEvaluator
     {
         var reply = new ReplyParser();
         byte[] buffer = new byte[16 * 1024];
+        bool received = false;
         while (true)
         {
             int read;
             if (!reply.ErrorStarted)
             {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs at {Endpoint} failed: {e.Message}", e)
+                    {
+                        NoReply = !received,
+                    };
+                }
             }
             else
             {
@@ -153,6 +174,7 @@ public sealed class EmacsServerClient : IEmacsEvaluator
             }
             if (read == 0) break;
             reply.Feed(buffer.AsSpan(0, read));
+            received = true;
         }
         reply.Finish();
         if (reply.Error is { } error)
@@ -165,7 +187,10 @@ public sealed class EmacsServerClient : IEmacsEvaluator
         if (reply.Value is not { } value)
         {
             throw new EmacsServerException(EmacsErrorKind.ConnectionLost,
-                $"Emacs at {Endpoint} closed the connection without answering" + (reply.Pid == 0 ? " (is it an Emacs server?)." : "."));
+                $"Emacs at {Endpoint} closed the connection without answering" + (reply.Pid == 0 ? " (is it an Emacs server?)." : "."))
+            {
+                NoReply = reply.Pid == 0,
+            };
         }
         string text = Encoding.UTF8.GetString(value.ToArray());
         return new EmacsResult(text.EndsWith('\n') ? text[..^1] : text, reply.Pid);

@@ -122,7 +122,7 @@ public sealed partial record EmacsServerEndpoint
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 
-    private static uint UserId() => OperatingSystem.IsWindows() ? 0 : GetEffectiveUserId();
+    internal static uint UserId() => OperatingSystem.IsWindows() ? 0 : GetEffectiveUserId();
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

@@ -37,6 +37,10 @@ public sealed class EmacsServerException : Exception
     /// <summary>What went wrong.</summary>
     public EmacsErrorKind Kind { get; }
 
+    /// <summary>True when the connection closed before Emacs sent anything at all (not even its pid):
+    /// through an SSH tunnel, the far end could not reach the socket.</summary>
+    internal bool NoReply { get; init; }
+
     /// <summary>True when the daemon may not have seen the request at all (nothing was evaluated), so it is
     /// safe to retry: the socket or host was not reached. False for timeouts and lost connections, where
     /// Emacs may have evaluated the expression.</summary>

@@ -13,11 +13,15 @@ internal sealed class EmacsDaemon : IAsyncDisposable
     private readonly string? _initLisp;
     private Process? _process;
 
-    private EmacsDaemon(TempDirectory home, string? initLisp)
+    private EmacsDaemon(TempDirectory home, string? initLisp, string? socketName)
     {
         _home = home;
         _initLisp = initLisp;
-        SocketPath = Path.Combine(home.Path, "emacs", "server");
+        SocketName = socketName;
+        // A named socket goes where emacsclient looks for names (no XDG_RUNTIME_DIR, no TMPDIR here).
+        SocketPath = socketName is null
+            ? Path.Combine(home.Path, "emacs", "server")
+            : Path.Combine("/tmp", "emacs" + EmacsServerEndpoint.UserId(), socketName);
         Client = new EmacsServerClient(EmacsServerEndpoint.Socket(SocketPath), TimeSpan.FromSeconds(30));
     }
 
@@ -25,6 +29,9 @@ internal sealed class EmacsDaemon : IAsyncDisposable
     public string Home => _home.Path;
 
     public string SocketPath { get; }
+
+    /// <summary>The socket's name when started by name rather than path.</summary>
+    public string? SocketName { get; }
 
     /// <summary>Where a TCP server (started with <c>server-use-tcp</c> in the init Lisp) writes its address and key.</summary>
     public string ServerFile => Path.Combine(Home, ".emacs.d", "server", "server");
@@ -37,7 +44,7 @@ internal sealed class EmacsDaemon : IAsyncDisposable
 
     /// <summary>Starts a daemon; <paramref name="initLisp"/> is evaluated before the server starts
     /// (e.g. to make it a TCP server).</summary>
-    public static async Task<EmacsDaemon> StartAsync(string? initLisp = null)
+    public static async Task<EmacsDaemon> StartAsync(string? initLisp = null, string? socketName = null)
     {
         var home = new TempDirectory();
         // Emacs refuses a socket folder that others can read.
@@ -48,7 +55,7 @@ internal sealed class EmacsDaemon : IAsyncDisposable
             System.IO.File.SetUnixFileMode(home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             System.IO.File.SetUnixFileMode(socketDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        var daemon = new EmacsDaemon(home, initLisp);
+        var daemon = new EmacsDaemon(home, initLisp, socketName);
         await daemon.LaunchAsync();
         return daemon;
     }
@@ -81,6 +88,7 @@ internal sealed class EmacsDaemon : IAsyncDisposable
         }
         finally
         {
+            if (SocketName is not null) System.IO.File.Delete(SocketPath);
             _home.Dispose();
         }
     }
@@ -102,11 +110,12 @@ internal sealed class EmacsDaemon : IAsyncDisposable
             start.ArgumentList.Add(_initLisp);
         }
         // A TCP server is named, not placed: its server file goes to ~/.emacs.d/server/NAME.
-        start.ArgumentList.Add("--fg-daemon=" + (_initLisp is null ? SocketPath : "server"));
+        start.ArgumentList.Add("--fg-daemon=" + (_initLisp is not null ? "server" : SocketName ?? SocketPath));
         start.Environment["HOME"] = Home;
         start.Environment["LANG"] = "C.UTF-8";
         start.Environment.Remove("XDG_RUNTIME_DIR");
         start.Environment.Remove("EMACS_SOCKET_NAME");
+        start.Environment.Remove("TMPDIR");
         var log = new System.Text.StringBuilder();
         _process = Process.Start(start) ?? throw new InvalidOperationException("emacs did not start");
         _process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

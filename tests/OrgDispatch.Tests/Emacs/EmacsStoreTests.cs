@@ -11,10 +11,10 @@ namespace OrgDispatch.Tests.Emacs;
 /// <summary>The Emacs transport against a real daemon: the queue works on the live buffer.</summary>
 public sealed class EmacsStoreTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 21, 10, 30, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Start = new(2026, 11, 21, 10, 30, 0, TimeSpan.Zero);
 
     // Multibyte text before the tasks, so character positions differ from bytes and UTF-16 units.
-    private static readonly string Text = DispatchFiles.Header.Replace("Test dispatch", "Dispatch 😀 café →", StringComparison.Ordinal)
+    internal static readonly string Text = DispatchFiles.Header.Replace("Test dispatch", "Dispatch 😀 café →", StringComparison.Ordinal)
         + "Notes: ünïcödé 日本語 𝄞\n\n" + DispatchFiles.Pending(6, "timmy", "ezra")[DispatchFiles.Header.Length..];
 
     internal static async Task<string> BufferTextAsync(EmacsDaemon emacs, string path) =>
@@ -24,11 +24,11 @@ public sealed class EmacsStoreTests
     internal static Task<EmacsResult> InBufferAsync(EmacsDaemon emacs, string path, string body) =>
         emacs.Client.EvaluateAsync($"(with-current-buffer (find-file-noselect {EmacsDispatchStore.LispString(path)}) {body})");
 
-    private static DispatchQueue Queue(IDispatchStore store, ManualClock clock) =>
+    internal static DispatchQueue Queue(IDispatchStore store, ManualClock clock) =>
         new(store, new DispatchOptions { TimeProvider = clock, MaxAttempts = 2 });
 
     // The same script of moves, for any store.
-    private static async Task<List<string>> RunScriptAsync(DispatchQueue q, ManualClock clock)
+    internal static async Task<List<string>> RunScriptAsync(DispatchQueue q, ManualClock clock)
     {
         var results = new List<string>();
         void Note(object? o) => results.Add(o?.ToString() ?? "null");

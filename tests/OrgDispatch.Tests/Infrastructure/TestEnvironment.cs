@@ -66,6 +66,7 @@ internal static class Requirements
     public const string Emacs = "emacs";
     public const string Corpus = "corpus";
     public const string Python = "python3";
+    public const string Sshd = "sshd";
 
     public static string? Missing(string[] needs)
     {
@@ -74,6 +75,11 @@ internal static class Requirements
             if (need == Corpus)
             {
                 if (TestEnvironment.CorpusDirectory == null) return "../shared/corpus is not beside this clone (CI has it there)";
+            }
+            else if (need == Sshd)
+            {
+                if (!File.Exists("/usr/sbin/sshd") || TestEnvironment.FindOnPath("ssh") == null || TestEnvironment.FindOnPath("ssh-keygen") == null)
+                    return "the OpenSSH server or client is not installed (apt-get install -y openssh-server); CI installs it";
             }
             else if (TestEnvironment.FindOnPath(need) == null)
             {

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using OrgDispatch.Emacs;
+using OrgDispatch.Tests.Harness;
+using OrgDispatch.Tests.Infrastructure;
+
+namespace OrgDispatch.Tests.Emacs;
+
+/// <summary>A real OpenSSH server for a test: <c>sshd -D</c> on 127.0.0.1 and a free port, with a
+/// throwaway host key, a throwaway user key in its own authorized_keys, and a client config and
+/// known_hosts that trust exactly that host key. Stopped and deleted on dispose.</summary>
+internal sealed class SshServer : IAsyncDisposable
+{
+    public const string Sshd = "/usr/sbin/sshd";
+    private readonly TempDirectory _dir;
+    private readonly System.Text.StringBuilder _log = new();
+    private Process? _process;
+
+    private SshServer(TempDirectory dir, int port)
+    {
+        _dir = dir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The client config: Host <c>dispatch-test</c> with the address, port, user, key and known_hosts.</summary>
+    public string ClientConfig => _dir.File("ssh_config");
+
+    public string UserKey => _dir.File("user_key");
+
+    public string KnownHosts => _dir.File("known_hosts");
+
+    public string ControlDirectory => _dir.File("ctl");
+
+    /// <summary>Options that reach this server through the client config (as a ~/.ssh/config would).</summary>
+    public SshOptions Options => new() { Host = "dispatch-test", ConfigFile = ClientConfig, ControlDirectory = ControlDirectory, ConnectTimeout = TimeSpan.FromSeconds(5) };
+
+    public static async Task<SshServer> StartAsync()
+    {
+        var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("ctl"));
+        var server = new SshServer(dir, FreePort.Next());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        Keygen(dir.File("host_key"));
+        Keygen(server.UserKey);
+        File.Copy(server.UserKey + ".pub", dir.File("authorized_keys"));
+        string hostKey = File.ReadAllText(dir.File("host_key.pub")).Trim();
+        File.WriteAllText(server.KnownHosts, $"[127.0.0.1]:{server.Port} {hostKey}\n");
+        File.WriteAllText(dir.File("sshd_config"), $"""
+            Port {server.Port}
+            ListenAddress 127.0.0.1
+            HostKey {dir.File("host_key")}
+            PidFile {dir.File("sshd.pid")}
+            AuthorizedKeysFile {dir.File("authorized_keys")}
+            StrictModes no
+            UsePAM no
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PubkeyAuthentication yes
+            PermitRootLogin prohibit-password
+            AllowStreamLocalForwarding yes
+            MaxSessions 100
+            MaxStartups 100
+            LogLevel INFO
+
+            """);
+        File.WriteAllText(server.ClientConfig, $"""
+            Host dispatch-test
+              HostName 127.0.0.1
+              Port {server.Port}
+              User {Environment.UserName}
+              IdentityFile {server.UserKey}
+              IdentitiesOnly yes
+              UserKnownHostsFile {server.KnownHosts}
+              StrictHostKeyChecking yes
+
+            """);
+        // Privilege separation needs this folder; a package install makes it at boot, a container may not have it.
+        if (Environment.UserName == "root") Directory.CreateDirectory("/run/sshd");
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>How many logins the server accepted (each is one SSH handshake).</summary>
+    public int Logins
+    {
+        get
+        {
+            lock (_log) return _log.ToString().Split('\n').Count(l => l.Contains("Accepted publickey", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Stops the server and every session it serves (its process tree), as a host going down would.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public Task StartAgainAsync() => LaunchAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            _dir.Dispose();
+        }
+    }
+
+    private async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(Sshd) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in (string[])["-D", "-e", "-f", _dir.File("sshd_config")]) start.ArgumentList.Add(a);
+        var log = _log;
+        _process = Process.Start(start) ?? throw new InvalidOperationException("sshd did not start");
+        _process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"sshd exited with {_process.ExitCode}: {log}");
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static void Keygen(string path) =>
+        ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "orgdispatch-test", "-f", path], TimeSpan.FromSeconds(30));
+}

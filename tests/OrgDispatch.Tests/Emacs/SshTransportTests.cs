@@ -1,0 +1,139 @@
+using OrgDispatch.Emacs;
+using OrgDispatch.Queue;
+using OrgDispatch.Tests.Infrastructure;
+using OrgDispatch.Tests.Queue;
+using OrgDispatch.Transports;
+using OrgDispatch.Transports.Emacs;
+
+namespace OrgDispatch.Tests.Emacs;
+
+/// <summary>The SSH transport against a real sshd on 127.0.0.1 and a real Emacs daemon "on the other host".</summary>
+public sealed class SshTransportTests
+{
+    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
+    public async Task The_queue_works_on_the_remote_buffer_over_one_shared_connection()
+    {
+        await using var emacs = await EmacsDaemon.StartAsync();
+        await using var sshd = await SshServer.StartAsync();
+        var client = new SshEmacsClient(sshd.Options, emacs.SocketPath);
+        try
+        {
+            string path = emacs.File("dispatch.org");
+            await File.WriteAllTextAsync(path, EmacsStoreTests.Text);
+            var memory = new InMemoryDispatchStore(EmacsStoreTests.Text);
+            var memoryClock = new ManualClock(EmacsStoreTests.Start);
+            List<string> expected = await EmacsStoreTests.RunScriptAsync(EmacsStoreTests.Queue(memory, memoryClock), memoryClock);
+
+            await using var store = new EmacsDispatchStore(client, path);
+            var clock = new ManualClock(EmacsStoreTests.Start);
+            List<string> actual = await EmacsStoreTests.RunScriptAsync(EmacsStoreTests.Queue(store, clock), clock);
+
+            Assert.Equal(expected, actual);
+            Assert.Equal(memory.Text, await EmacsStoreTests.BufferTextAsync(emacs, path));
+            Assert.Equal(memory.Text, await File.ReadAllTextAsync(path));
+            Assert.Equal("(\"é→😀\" 3)", (await client.EvaluateAsync("(list \"é→😀\" (+ 1 2))")).Text);
+            // Dozens of operations, one SSH login: the connection is shared, not renewed per operation.
+            Assert.Equal(1, sshd.Logins);
+        }
+        finally
+        {
+            await client.CloseSharedConnectionAsync();
+        }
+    }
+
+    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
+    public async Task Explicit_user_port_and_key_and_a_socket_found_by_name()
+    {
+        string name = "orgdispatch-test-" + Guid.NewGuid().ToString("N")[..8];
+        await using var emacs = await EmacsDaemon.StartAsync(socketName: name);
+        await using var sshd = await SshServer.StartAsync();
+        var options = new SshOptions
+        {
+            Host = "127.0.0.1",
+            Port = sshd.Port,
+            User = Environment.UserName,
+            IdentityFile = sshd.UserKey,
+            ExtraOptions = [$"UserKnownHostsFile={sshd.KnownHosts}", "StrictHostKeyChecking=yes", "IdentitiesOnly=yes"],
+            ControlDirectory = sshd.ControlDirectory,
+        };
+        var client = new SshEmacsClient(options, name);
+        try
+        {
+            Assert.Equal("3", (await client.EvaluateAsync("(+ 1 2)")).Text);
+            Assert.Contains(emacs.SocketPath, client.Description, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await client.CloseSharedConnectionAsync();
+        }
+    }
+
+    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
+    public async Task Unreachable_host_refused_key_missing_socket_and_dead_daemon_are_distinct_errors()
+    {
+        await using var sshd = await SshServer.StartAsync();
+        SshOptions good = sshd.Options;
+
+        var nobody = new SshEmacsClient(good with { Host = "127.0.0.1", ConfigFile = null, Port = FreePortForSsh(), ExtraOptions = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"] });
+        Assert.Equal(EmacsErrorKind.HostUnreachable, (await Assert.ThrowsAsync<EmacsServerException>(() => nobody.EvaluateAsync("t"))).Kind);
+
+        string strangerKey = Path.Combine(sshd.ControlDirectory, "stranger");
+        ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", strangerKey], TimeSpan.FromSeconds(30));
+        var stranger = new SshEmacsClient(good with { ExtraOptions = [$"IdentityFile={strangerKey}"], IdentityFile = strangerKey, ConfigFile = null, Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName }
+            with { ExtraOptions = [$"UserKnownHostsFile={sshd.KnownHosts}", "IdentitiesOnly=yes"] });
+        var refused = await Assert.ThrowsAsync<EmacsServerException>(() => stranger.EvaluateAsync("t"));
+        Assert.Equal(EmacsErrorKind.AuthenticationFailed, refused.Kind);
+
+        await using var emacs = await EmacsDaemon.StartAsync();
+        var missing = new SshEmacsClient(good, emacs.SocketPath + "-nothing");
+        var client = new SshEmacsClient(good, emacs.SocketPath);
+        try
+        {
+            var e = await Assert.ThrowsAsync<EmacsServerException>(() => missing.EvaluateAsync("t"));
+            Assert.Equal(EmacsErrorKind.SocketMissing, e.Kind);
+            Assert.Contains("-nothing", e.Message, StringComparison.Ordinal);
+
+            Assert.Equal("t", (await client.EvaluateAsync("t")).Text);
+            await emacs.KillAsync();
+            e = await Assert.ThrowsAsync<EmacsServerException>(() => client.EvaluateAsync("t"));
+            Assert.Equal(EmacsErrorKind.DaemonNotRunning, e.Kind);
+            await emacs.RestartAsync();
+            Assert.Equal("t", (await client.EvaluateAsync("t")).Text);
+        }
+        finally
+        {
+            await client.CloseSharedConnectionAsync();
+        }
+    }
+
+    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
+    public async Task The_host_going_down_is_a_clear_error_and_work_resumes_when_it_is_back()
+    {
+        await using var emacs = await EmacsDaemon.StartAsync();
+        await using var sshd = await SshServer.StartAsync();
+        string path = emacs.File("dispatch.org");
+        await File.WriteAllTextAsync(path, DispatchFiles.Pending(4));
+        var client = new SshEmacsClient(sshd.Options, emacs.SocketPath);
+        try
+        {
+            await using var store = new EmacsDispatchStore(client, path);
+            var queue = new DispatchQueue(store);
+            Assert.Equal("TASK-0001", (await queue.NextAsync("a1"))?.Id);
+
+            await sshd.StopAsync();
+            var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.NextAsync("a1"));
+            Assert.Equal(EmacsErrorKind.HostUnreachable, Assert.IsType<EmacsServerException>(e.InnerException).Kind);
+
+            await sshd.StartAgainAsync();
+            Assert.Equal("TASK-0002", (await queue.NextAsync("a1"))?.Id);
+            var tasks = await new DispatchQueue(new FileDispatchStore(path)).GetTasksAsync();
+            Assert.Equal(["a1", "a1", null, null], tasks.Select(t => t.Claim?.Agent));
+        }
+        finally
+        {
+            await client.CloseSharedConnectionAsync();
+        }
+    }
+
+    private static int FreePortForSsh() => OrgDispatch.Tests.Harness.FreePort.Next();
+}
