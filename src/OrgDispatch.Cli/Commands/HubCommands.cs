@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OrgDispatch.Cli.Output;
+using OrgDispatch.Emacs;
 using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
@@ -28,10 +29,12 @@ internal static class HubCommands
         Option<int?> maxAttempts = CliOptions.MaxAttempts();
         Option<TimeSpan?> lockTimeout = CliOptions.LockTimeout();
         Option<bool> verbose = new("--verbose", "-v") { Description = "Log every connection, not only warnings and the start and stop." };
-        var command = new Command("serve", "Run a hub: serve the dispatch file to agents over TCP (Harness Communication, docs/protocol.md) until Ctrl+C.")
+        var transport = new TransportOptions(tcp: false);
+        var command = new Command("serve", "Run a hub: serve the dispatch file (on disk, or a buffer in Emacs) to agents over TCP (Harness Communication, docs/protocol.md) until Ctrl+C.")
         {
             file, port, address, token, allowEval, maxAttempts, lockTimeout, verbose,
         };
+        foreach (Option o in transport.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
@@ -41,15 +44,27 @@ internal static class HubCommands
                 return ExitCodes.UsageOrTransport;
             }
             string path = parse.GetValue(file)!;
-            if (!File.Exists(path))
+            TransportKind kind = transport.Choose(parse, file);
+            if (kind == TransportKind.File && !File.Exists(path))
             {
                 error.WriteLine($"org-dispatch: {path} does not exist (create it with org-dispatch init).");
                 return ExitCodes.UsageOrTransport;
             }
             using var loggers = new StderrLoggerFactory(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var options = DispatchOptions.Default with { MaxAttempts = parse.GetValue(maxAttempts) ?? DispatchOptions.Default.MaxAttempts };
-            // Group commit: clients racing each other share fsyncs; each reply still waits for its own.
-            await using var store = new BatchingDispatchStore(new FileDispatchStore(path, parse.GetValue(lockTimeout)));
+            IDispatchStore inner;
+            IEmacsEvaluator? emacs;
+            try
+            {
+                (inner, emacs) = transport.OpenStore(parse, kind, path, parse.GetValue(lockTimeout));
+            }
+            catch (ArgumentException e)
+            {
+                error.WriteLine("org-dispatch: " + e.Message);
+                return ExitCodes.UsageOrTransport;
+            }
+            // Group commit: clients racing each other share writes; each reply still waits for its own.
+            await using var store = new BatchingDispatchStore(inner);
             var queue = new DispatchQueue(store, options, loggers.CreateLogger<DispatchQueue>());
             var serverOptions = new HarnessServerOptions
             {
@@ -57,6 +72,19 @@ internal static class HubCommands
                 Port = parse.GetValue(port),
                 Token = parse.GetValue(token),
                 AllowEval = parse.GetValue(allowEval),
+                Evaluator = emacs is null ? null : async (expression, cancel) =>
+                {
+                    try
+                    {
+                        EmacsResult result = await emacs.EvaluateAsync(expression, cancel);
+                        return result.TryRead(out Sexp? value) ? value! : Sexp.String(result.Text);
+                    }
+                    catch (EmacsServerException e)
+                    {
+                        // The client sees a Lisp error as a bad request, anything else as the transport failing.
+                        throw e.Kind == EmacsErrorKind.LispError ? new ArgumentException(e.Message, e) : new DispatchStoreException(e.Message, e);
+                    }
+                },
             };
             await using var server = new HarnessServer(queue, serverOptions, loggers.CreateLogger<HarnessServer>());
             try
@@ -69,7 +97,7 @@ internal static class HubCommands
                 return ExitCodes.UsageOrTransport;
             }
             // One line on stdout that scripts can wait for; the real port when 0 was asked for.
-            output.WriteLine($"serving {path} on {server.LocalEndPoint}");
+            output.WriteLine($"serving {store.Location} on {server.LocalEndPoint}");
             output.Flush();
             try
             {

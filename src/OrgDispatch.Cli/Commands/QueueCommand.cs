@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrgDispatch.Cli.Output;
+using OrgDispatch.Emacs;
 using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
@@ -14,19 +15,19 @@ internal sealed class QueueCommand : Command
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<TimeSpan?> _lockTimeout = CliOptions.LockTimeout();
     private readonly Option<int?> _maxAttempts = CliOptions.MaxAttempts();
-    private readonly Option<HarnessClientOptions?>? _hub;
-    private readonly Option<string?>? _token;
+    private readonly TransportOptions? _transport;
     private readonly Option<string>? _agent;
     private readonly Option<TimeSpan?>? _lease;
 
-    public QueueCommand(string name, string description, bool agent = false, bool lease = false, bool hub = true) : base(name, description)
+    /// <param name="transports">Whether the command works over every transport (else the file only).</param>
+    public QueueCommand(string name, string description, bool agent = false, bool lease = false, bool transports = true) : base(name, description)
     {
         if (agent) Options.Add(_agent = CliOptions.Agent());
         Options.Add(_file);
-        if (hub)
+        if (transports)
         {
-            Options.Add(_hub = CliOptions.Hub());
-            Options.Add(_token = CliOptions.Token());
+            _transport = new TransportOptions();
+            foreach (Option o in _transport.All) Options.Add(o);
         }
         if (lease) Options.Add(_lease = CliOptions.Lease());
         Options.Add(_maxAttempts);
@@ -46,14 +47,21 @@ internal sealed class QueueCommand : Command
                 MaxAttempts = parse.GetValue(_maxAttempts) ?? DispatchOptions.Default.MaxAttempts,
                 DefaultLease = lease,
             };
-            // --hub: the hub applies its own --max-attempts and --lock-timeout.
-            HarnessClientOptions? hub = _hub is null ? null : parse.GetValue(_hub);
+            // Over a hub, the hub applies its own --max-attempts and --lock-timeout.
             string path = parse.GetValue(_file)!;
-            await using IAsyncDisposable resource = hub is not null
-                ? new HubDispatchQueue(hub with { Token = parse.GetValue(_token!), MaxConnectAttempts = 3 })
-                : new FileDispatchStore(path, parse.GetValue(_lockTimeout));
-            IDispatchQueue queue = resource as IDispatchQueue ?? new DispatchQueue((FileDispatchStore)resource, options);
-            var context = new QueueContext(parse, queue, path, options, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
+            TransportKind kind = _transport?.Choose(parse, _file) ?? TransportKind.File;
+            OpenTransport transport;
+            try
+            {
+                transport = (_transport ?? new TransportOptions()).Open(parse, kind, path, options, parse.GetValue(_lockTimeout));
+            }
+            catch (ArgumentException e)
+            {
+                error.WriteLine("org-dispatch: " + e.Message);
+                return ExitCodes.UsageOrTransport;
+            }
+            await using OpenTransport opened = transport;
+            var context = new QueueContext(parse, transport, path, options, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
             try
             {
                 return await action(context, ct);
@@ -76,7 +84,11 @@ internal sealed class QueueCommand : Command
             }
             catch (DispatchStoreException e)
             {
-                return Fail(context, ExitCodes.UsageOrTransport, "transport", e.Message);
+                return Fail(context, ExitCodes.UsageOrTransport, e.InnerException is EmacsServerException emacs ? Code(emacs) : "transport", e.Message);
+            }
+            catch (EmacsServerException e)
+            {
+                return Fail(context, ExitCodes.UsageOrTransport, Code(e), e.Message);
             }
             catch (HarnessRemoteException e)
             {
@@ -88,6 +100,9 @@ internal sealed class QueueCommand : Command
             }
         });
     }
+
+    /// <summary>The JSON error code for an Emacs failure: socket_missing, daemon_not_running, host_unreachable, …</summary>
+    private static string Code(EmacsServerException e) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Kind.ToString());
 
     private static int Fail(QueueContext c, int exitCode, string code, string message, string? taskId = null, TaskState? state = null, string? holder = null)
     {
@@ -110,9 +125,12 @@ internal sealed class QueueCommand : Command
 }
 
 /// <summary>What a queue command's action works with.</summary>
-internal sealed record QueueContext(System.CommandLine.ParseResult Parse, IDispatchQueue Queue, string FilePath, DispatchOptions Options, string Agent,
+internal sealed record QueueContext(System.CommandLine.ParseResult Parse, OpenTransport Transport, string FilePath, DispatchOptions Options, string Agent,
     TimeSpan? Lease, bool Json, TextWriter Output, TextWriter Error)
 {
+    /// <summary>The queue over the chosen transport.</summary>
+    public IDispatchQueue Queue => Transport.Queue;
+
     /// <summary>Prints <c>VERB TASK-LINE</c>, or <c>{"task": …}</c> with --json; returns success.</summary>
     public int PrintTask(string verb, DispatchTask task)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OrgDispatch.Cli.Output;
+using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
 
@@ -27,11 +28,12 @@ internal static class QueueCommands
         yield return Show();
         yield return Status();
         yield return Report();
+        yield return Eval();
     }
 
     private static Command Init()
     {
-        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline.", hub: false);
+        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline.", transports: false);
         command.SetQueueAction(async (c, ct) =>
         {
             string path = c.FilePath;
@@ -279,4 +281,32 @@ internal static class QueueCommands
     }
 
     private static Argument<string> IdArgument() => new("ID") { Description = "The task's id (its :ID: property)." };
+
+    private static Command Eval()
+    {
+        Argument<string> expression = new("expr") { Description = "One Emacs Lisp form, e.g. \"(buffer-name)\".", HelpName = "EXPR" };
+        var command = new QueueCommand("eval", "Evaluate Emacs Lisp in the Emacs that holds the dispatch buffer (emacs and ssh transports, or a hub serving one with --allow-eval) and print the value.") { expression };
+        command.SetQueueAction(async (c, ct) =>
+        {
+            string form = c.Parse.GetValue(expression)!;
+            string text;
+            if (c.Transport.Emacs is { } emacs)
+            {
+                text = (await emacs.EvaluateAsync(form, ct)).Text;
+            }
+            else if (c.Transport.Queue is HubDispatchQueue hub)
+            {
+                text = SexpPrinter.Print(await hub.EvaluateAsync(form, ct));
+            }
+            else
+            {
+                c.Error.WriteLine("org-dispatch: eval runs Emacs Lisp, so it needs an Emacs: use --transport emacs (--socket) or ssh (--host); the file transport has none.");
+                return ExitCodes.UsageOrTransport;
+            }
+            if (c.Json) JsonOutput.Write(c.Output, w => w.WriteString("result", text));
+            else c.Output.WriteLine(text);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 }

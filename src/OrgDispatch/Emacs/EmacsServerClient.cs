@@ -177,6 +177,10 @@ public sealed class EmacsServerClient : IEmacsEvaluator
             received = true;
         }
         reply.Finish();
+        if (reply.Truncated)
+        {
+            throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"Emacs at {Endpoint} closed the connection in the middle of its answer (did it exit?).");
+        }
         if (reply.Error is { } error)
         {
             string message = Encoding.UTF8.GetString(error.ToArray());
@@ -222,10 +226,15 @@ public sealed class EmacsServerClient : IEmacsEvaluator
             _pending.RemoveRange(0, start);
         }
 
+        /// <summary>True when the connection ended in the middle of a value (only an error lacks its final newline).</summary>
+        public bool Truncated { get; private set; }
+
         // "-error MESSAGE" has no final newline: what is left at the end is a line too.
         public void Finish()
         {
-            if (_pending.Count > 0) Line(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending));
+            ReadOnlySpan<byte> rest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending);
+            if (rest.StartsWith("-print"u8)) Truncated = true;
+            else if (rest.Length > 0) Line(rest);
             _pending.Clear();
         }
 

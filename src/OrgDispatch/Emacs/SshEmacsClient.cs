@@ -20,6 +20,10 @@ namespace OrgDispatch.Emacs;
 /// </remarks>
 public sealed class SshEmacsClient : IEmacsEvaluator
 {
+    // How long an existing remote socket may refuse connections before the daemon counts as down.
+    // sshd tries each connection once, and a busy Emacs's listen backlog (5) is often full.
+    private static readonly TimeSpan BusyPatience = TimeSpan.FromSeconds(20);
+
     private readonly SshOptions _ssh;
     private readonly string _remoteSocket;
     private readonly string _controlPath;
@@ -85,14 +89,30 @@ public sealed class SshEmacsClient : IEmacsEvaluator
 
     private async Task<EmacsResult> EvaluateOnceAsync(string expression, CancellationToken cancellationToken)
     {
-        try
+        var patience = Stopwatch.StartNew();
+        for (int attempt = 1; ; attempt++)
         {
-            return await _local.EvaluateAsync(expression, cancellationToken).ConfigureAwait(false);
-        }
-        catch (EmacsServerException e) when (e.NoReply)
-        {
-            // The tunnel accepted, but the far end could not connect to the socket: find out why.
-            throw await DiagnoseRemoteSocketAsync(e, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await _local.EvaluateAsync(expression, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmacsServerException e) when (e.NoReply)
+            {
+                // The tunnel accepted, but the far end could not connect to the socket (nothing was
+                // evaluated). A missing socket is final; an existing one may only have a full backlog
+                // (a busy Emacs refuses connections for a moment), so try again for a few seconds.
+                if (attempt == 1 && await RemoteSocketExistsAsync(cancellationToken).ConfigureAwait(false) is false)
+                {
+                    throw new EmacsServerException(EmacsErrorKind.SocketMissing,
+                        $"No Emacs server socket at {_remotePath} on {_ssh}: start Emacs there with --daemon (or M-x server-start), or name its socket with --socket.", e);
+                }
+                if (patience.Elapsed > BusyPatience)
+                {
+                    throw new EmacsServerException(EmacsErrorKind.DaemonNotRunning,
+                        $"The Emacs socket {_remotePath} on {_ssh} exists but no Emacs answers: the daemon there is not running (or it refused every connection for {BusyPatience.TotalSeconds:0} s); restart it.", e);
+                }
+                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -175,15 +195,13 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         return path;
     }
 
-    private async Task<EmacsServerException> DiagnoseRemoteSocketAsync(EmacsServerException noReply, CancellationToken cancellationToken)
+    private async Task<bool> RemoteSocketExistsAsync(CancellationToken cancellationToken)
     {
-        SshRun run = await RunRemoteAsync("if [ -S \"$1\" ]; then echo socket; else echo missing; fi", _remotePath!, cancellationToken).ConfigureAwait(false);
-        if (run.ExitCode != 0) return SshFailure(run.Error);
-        return run.Output.Trim() == "socket"
-            ? new EmacsServerException(EmacsErrorKind.DaemonNotRunning,
-                $"The Emacs socket {_remotePath} on {_ssh} exists but no Emacs answers: the daemon there is not running; restart it.", noReply)
-            : new EmacsServerException(EmacsErrorKind.SocketMissing,
-                $"No Emacs server socket at {_remotePath} on {_ssh}: start Emacs there with --daemon (or M-x server-start), or name its socket with --socket.", noReply);
+        // Another process may have set the tunnel up, so this one may not know the path yet.
+        _remotePath ??= await ResolveRemoteSocketAsync(cancellationToken).ConfigureAwait(false);
+        SshRun run = await RunRemoteAsync("if [ -S \"$1\" ]; then echo socket; else echo missing; fi", _remotePath, cancellationToken).ConfigureAwait(false);
+        if (run.ExitCode != 0) throw SshFailure(run.Error);
+        return run.Output.Trim() == "socket";
     }
 
     private Task<SshRun> RunRemoteAsync(string script, string argument, CancellationToken cancellationToken) =>

@@ -102,6 +102,14 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
         }
     }
 
+    /// <summary>Evaluates Emacs Lisp on the hub's transport (a hub over the Emacs or SSH transport, started with eval allowed).</summary>
+    /// <param name="expression">One Lisp form.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The value the hub returned.</returns>
+    /// <exception cref="HarnessRemoteException">The hub refused (<c>eval_disabled</c>, <c>eval_unsupported</c>) or the form failed.</exception>
+    public Task<Sexp> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
+        Request(cancellationToken, ("op", Arg("eval")), ("expr", Arg(expression)));
+
     /// <summary>Disposes the client if the queue owns it.</summary>
     public ValueTask DisposeAsync() => _ownsClient ? _client.DisposeAsync() : ValueTask.CompletedTask;
 

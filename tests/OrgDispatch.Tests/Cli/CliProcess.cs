@@ -18,9 +18,13 @@ internal static class CliProcess
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
         // The tests' own environment must not leak into the CLI's configuration.
-        foreach (string name in new[] { "ORGDISPATCH_FILE", "DISPATCH_FILE", "ORGDISPATCH_AGENT", "ORGDISPATCH_LEASE", "ORGDISPATCH_MAX_ATTEMPTS", "ORGDISPATCH_LOCK_TIMEOUT" })
+        foreach (string name in psi.Environment.Keys.ToList())
         {
-            psi.Environment.Remove(name);
+            if (name.StartsWith("ORGDISPATCH_", StringComparison.Ordinal) || name.StartsWith("BEZALEL_", StringComparison.Ordinal)
+                || name is "DISPATCH_FILE" or "EMACS_SOCKET" or "EMACS_SOCKET_NAME" or "EMACS_SERVER_FILE")
+            {
+                psi.Environment.Remove(name);
+            }
         }
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
         return psi;

@@ -9,6 +9,7 @@ using OrgDispatch.Transports;
 namespace OrgDispatch.Tests.Cli;
 
 /// <summary>Many OS processes of the real CLI on one file, and writers killed with SIGKILL.</summary>
+[Collection(Heavy.Name)]
 public sealed partial class ProcessRaceTests
 {
     private static readonly Dictionary<string, string?> Patient = new() { ["ORGDISPATCH_LOCK_TIMEOUT"] = "120s" };

@@ -56,7 +56,15 @@ internal sealed class EmacsDaemon : IAsyncDisposable
             System.IO.File.SetUnixFileMode(socketDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         var daemon = new EmacsDaemon(home, initLisp, socketName);
-        await daemon.LaunchAsync();
+        try
+        {
+            await daemon.LaunchAsync();
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
         return daemon;
     }
 
@@ -104,6 +112,10 @@ internal sealed class EmacsDaemon : IAsyncDisposable
             WorkingDirectory = Home,
         };
         start.ArgumentList.Add("-Q");
+        // A fresh home has no native-code cache: without this, loading Org starts minutes of
+        // background compilation per daemon, enough to stall a whole test run.
+        start.ArgumentList.Add("--eval");
+        start.ArgumentList.Add("(setq native-comp-deferred-compilation nil)");
         if (_initLisp is not null)
         {
             start.ArgumentList.Add("--eval");

@@ -78,10 +78,22 @@ internal sealed class SshServer : IAsyncDisposable
               UserKnownHostsFile {server.KnownHosts}
               StrictHostKeyChecking yes
 
+            Host 127.0.0.1
+              UserKnownHostsFile {server.KnownHosts}
+              StrictHostKeyChecking yes
+
             """);
         // Privilege separation needs this folder; a package install makes it at boot, a container may not have it.
         if (Environment.UserName == "root") Directory.CreateDirectory("/run/sshd");
-        await server.LaunchAsync();
+        try
+        {
+            await server.LaunchAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 

@@ -1,0 +1,214 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using OrgDispatch.Emacs;
+using OrgDispatch.Harness;
+using OrgDispatch.Queue;
+using OrgDispatch.Transports;
+using OrgDispatch.Transports.Emacs;
+
+namespace OrgDispatch.Cli.Commands;
+
+/// <summary>The four transports.</summary>
+internal enum TransportKind
+{
+    File,
+    Emacs,
+    Ssh,
+    Tcp,
+}
+
+/// <summary>The options that choose where the dispatch file lives (docs/cli.md, docs/transports.md):
+/// <c>--transport</c>, or inferred from <c>--hub</c>, <c>--host</c>, <c>--socket</c> and <c>--file</c>;
+/// each with its environment variable, and the original tool's names as fallbacks.</summary>
+internal sealed class TransportOptions
+{
+    public const string TransportVariable = "ORGDISPATCH_TRANSPORT";
+    public const string SocketVariable = "ORGDISPATCH_SOCKET";
+    public const string HostVariable = "ORGDISPATCH_HOST";
+    public const string UserVariable = "ORGDISPATCH_USER";
+    public const string SshKeyVariable = "ORGDISPATCH_SSH_KEY";
+    public const string SshTimeoutVariable = "ORGDISPATCH_SSH_TIMEOUT";
+    public const string SshPortVariable = "ORGDISPATCH_SSH_PORT";
+    public const string SshConfigVariable = "ORGDISPATCH_SSH_CONFIG";
+
+    public Option<TransportKind?> Transport { get; } = new("--transport", "-t")
+    {
+        Description = $"Where the dispatch file lives: file, emacs (a buffer in the Emacs daemon here), ssh (a buffer in an Emacs daemon on --host) or tcp (a hub). Default: ${TransportVariable}, else inferred from --hub, --host, --socket, else file.",
+        HelpName = "file|emacs|ssh|tcp",
+        CustomParser = r => Kind(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--transport"),
+        DefaultValueFactory = r => Kind(r, Env(TransportVariable), "$" + TransportVariable),
+    };
+
+    public Option<string?> Socket { get; } = new("--socket", "-s")
+    {
+        Description = $"The Emacs server: a socket name (as emacsclient -s), a socket path, or a TCP server file. With ssh, the socket on the remote host. Default: ${SocketVariable}, else $EMACS_SOCKET, else as emacsclient finds it.",
+        HelpName = "NAME|PATH",
+        DefaultValueFactory = _ => Env(SocketVariable) ?? Env("EMACS_SOCKET"),
+    };
+
+    public Option<string?> Host { get; } = new("--host")
+    {
+        Description = $"The SSH host whose Emacs daemon holds the buffer (a name, address or ~/.ssh/config alias). Default: ${HostVariable}, else $BEZALEL_HOST.",
+        HelpName = "HOST",
+        DefaultValueFactory = _ => Env(HostVariable) ?? Env("BEZALEL_HOST"),
+    };
+
+    public Option<string?> User { get; } = new("--user")
+    {
+        Description = $"The SSH user. Default: ${UserVariable}, else $BEZALEL_USER, else ssh's own choice.",
+        HelpName = "USER",
+        DefaultValueFactory = _ => Env(UserVariable) ?? Env("BEZALEL_USER"),
+    };
+
+    public Option<string?> SshKey { get; } = new("--ssh-key")
+    {
+        Description = $"The SSH private key (ssh -i). Default: ${SshKeyVariable}, else $BEZALEL_SSH_KEY, else ssh's own choice.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => Env(SshKeyVariable) ?? Env("BEZALEL_SSH_KEY"),
+    };
+
+    public Option<TimeSpan?> SshTimeout { get; } = new("--ssh-timeout")
+    {
+        Description = $"How long connecting over SSH may take: seconds, or 90s, 2m. Default: ${SshTimeoutVariable}, else $BEZALEL_SSH_TIMEOUT, else 10s.",
+        HelpName = "DURATION",
+        CustomParser = r => Seconds(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--ssh-timeout"),
+        DefaultValueFactory = r => Seconds(r, Env(SshTimeoutVariable) ?? Env("BEZALEL_SSH_TIMEOUT"), Env(SshTimeoutVariable) is null ? "$BEZALEL_SSH_TIMEOUT" : "$" + SshTimeoutVariable),
+    };
+
+    public Option<int?> SshPort { get; } = new("--ssh-port")
+    {
+        Description = $"The SSH port. Default: ${SshPortVariable}, else ssh's own choice.",
+        HelpName = "PORT",
+        CustomParser = r => Port(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--ssh-port"),
+        DefaultValueFactory = r => Port(r, Env(SshPortVariable), "$" + SshPortVariable),
+    };
+
+    public Option<string?> SshConfig { get; } = new("--ssh-config")
+    {
+        Description = $"An SSH config file instead of ~/.ssh/config (ssh -F). Default: ${SshConfigVariable}.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => Env(SshConfigVariable),
+    };
+
+    /// <summary>The tcp transport's options; null for a command that serves the file itself (serve).</summary>
+    public Option<HarnessClientOptions?>? Hub { get; }
+
+    public Option<string?>? Token { get; }
+
+    /// <param name="tcp">Whether the tcp transport (a hub) is offered.</param>
+    public TransportOptions(bool tcp = true)
+    {
+        if (!tcp) return;
+        Hub = CliOptions.Hub();
+        Token = CliOptions.Token();
+    }
+
+    /// <summary>Every option, to add to a command.</summary>
+    public IEnumerable<Option> All => Hub is null
+        ? [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig]
+        : [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, Hub, Token!];
+
+    /// <summary>The transport asked for: --transport; else the kind of the first of --hub, --host,
+    /// --socket, --file given on the command line; else of the first set in the environment; else file.</summary>
+    public TransportKind Choose(ParseResult parse, Option<string> file)
+    {
+        if (parse.GetValue(Transport) is { } kind) return kind;
+        List<(Option Option, TransportKind Kind, bool Set)> hints = [];
+        if (Hub is not null) hints.Add((Hub, TransportKind.Tcp, parse.GetValue(Hub) is not null));
+        hints.AddRange(
+        [
+            (Host, TransportKind.Ssh, parse.GetValue(Host) is not null),
+            (Socket, TransportKind.Emacs, parse.GetValue(Socket) is not null),
+            (file, TransportKind.File, true),
+        ]);
+        foreach (var hint in hints)
+        {
+            if (parse.GetResult(hint.Option) is { Implicit: false }) return hint.Kind;
+        }
+        return hints.First(h => h.Set).Kind;
+    }
+
+    /// <summary>Opens the chosen transport.</summary>
+    /// <exception cref="ArgumentException">A required option is missing (e.g. ssh without a host).</exception>
+    public OpenTransport Open(ParseResult parse, TransportKind kind, string file, DispatchOptions options, TimeSpan? lockTimeout)
+    {
+        if (kind == TransportKind.Tcp && Hub is not null)
+        {
+            HarnessClientOptions hub = parse.GetValue(Hub) ?? throw new ArgumentException($"The tcp transport needs --hub HOST:PORT (or ${CliOptions.HubVariable}).");
+            var remote = new HubDispatchQueue(hub with { Token = parse.GetValue(Token!), MaxConnectAttempts = 3 });
+            return new OpenTransport(kind, remote, null, remote);
+        }
+        (IDispatchStore store, IEmacsEvaluator? emacs) = OpenStore(parse, kind, file, lockTimeout);
+        return new OpenTransport(kind, new DispatchQueue(store, options), emacs, store);
+    }
+
+    /// <summary>Opens the store of a file, emacs or ssh transport, with the Emacs behind it, if any.</summary>
+    /// <exception cref="ArgumentException">A required option is missing, or the transport is tcp.</exception>
+    public (IDispatchStore Store, IEmacsEvaluator? Emacs) OpenStore(ParseResult parse, TransportKind kind, string file, TimeSpan? lockTimeout)
+    {
+        switch (kind)
+        {
+            case TransportKind.File:
+                return (new FileDispatchStore(file, lockTimeout), null);
+            case TransportKind.Emacs:
+            {
+                var emacs = new EmacsServerClient(EmacsServerEndpoint.Resolve(parse.GetValue(Socket)));
+                // The daemon's working folder is not ours: give it the full path.
+                return (new EmacsDispatchStore(emacs, Path.GetFullPath(file)), emacs);
+            }
+            case TransportKind.Ssh:
+            {
+                string host = parse.GetValue(Host) ?? throw new ArgumentException($"The ssh transport needs --host HOST (or ${HostVariable}, or $BEZALEL_HOST).");
+                var ssh = new SshOptions
+                {
+                    Host = host,
+                    User = parse.GetValue(User),
+                    Port = parse.GetValue(SshPort),
+                    IdentityFile = parse.GetValue(SshKey) is { } key ? Path.GetFullPath(key) : null,
+                    ConfigFile = parse.GetValue(SshConfig) is { } config ? Path.GetFullPath(config) : null,
+                    ConnectTimeout = parse.GetValue(SshTimeout) ?? TimeSpan.FromSeconds(10),
+                };
+                var emacs = new SshEmacsClient(ssh, parse.GetValue(Socket));
+                // The path is the remote host's: absolute, or relative to the remote home.
+                return (new EmacsDispatchStore(emacs, file), emacs);
+            }
+            default:
+                throw new ArgumentException("A hub cannot serve another hub: use --transport file, emacs or ssh.");
+        }
+    }
+
+    private static TransportKind? Kind(ArgumentResult r, string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (Enum.TryParse(text, ignoreCase: true, out TransportKind kind) && !int.TryParse(text, out _)) return kind;
+        r.AddError($"{source}: \"{text}\" is not a transport (file, emacs, ssh or tcp).");
+        return null;
+    }
+
+    // The original tool took plain seconds; durations such as 90s or 2m work too.
+    private static TimeSpan? Seconds(ArgumentResult r, string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds > 0) return TimeSpan.FromSeconds(seconds);
+        if (CliOptions.TryParseDuration(text, out TimeSpan d)) return d;
+        r.AddError($"{source}: \"{text}\" is not a duration (use seconds, or 90s, 2m).");
+        return null;
+    }
+
+    private static int? Port(ArgumentResult r, string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536) return port;
+        r.AddError($"{source}: \"{text}\" is not a port (1-65535).");
+        return null;
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+}
+
+/// <summary>An opened transport: the queue, the Emacs behind it (for eval), and what to dispose.</summary>
+internal sealed record OpenTransport(TransportKind Kind, IDispatchQueue Queue, IEmacsEvaluator? Emacs, IAsyncDisposable Resource) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Resource.DisposeAsync();
+}
