@@ -61,7 +61,7 @@ public sealed class HubCliTests
     [Fact]
     public void An_unreachable_hub_and_a_bad_address_are_usage_or_transport_errors()
     {
-        int port = OrgDispatch.Tests.Harness.FreePort.Next();
+        int port = FreePort.Next();
         var unreachable = CliProcess.Run(["poll", "--hub", $"127.0.0.1:{port}", "--agent", "ann"]);
         Assert.Equal(2, unreachable.Code);
         Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{port}", unreachable.Err);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using OrgDispatch.Emacs;
-using OrgDispatch.Tests.Harness;
 using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Emacs;

@@ -135,5 +135,5 @@ public sealed class SshTransportTests
         }
     }
 
-    private static int FreePortForSsh() => OrgDispatch.Tests.Harness.FreePort.Next();
+    private static int FreePortForSsh() => FreePort.Next();
 }

@@ -4,6 +4,7 @@ using OrgDispatch.Document;
 using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
+using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Harness;
 
@@ -254,18 +255,5 @@ public sealed class HubTests
 
         private static string Key(DispatchTask t) =>
             $"{t.Id}|{t.Title}|{t.State}|{t.Priority}|{string.Join(",", t.Agents)}|{t.Claim?.Agent}|{t.Claim?.ClaimedAt}|{t.Claim?.LeaseExpires}|{t.Attempts}|{string.Join(",", t.BlockedBy)}|{t.Body}|{t.LineNumber}|{t.Deadline?.Date}|{string.Join(",", t.Properties.OrderBy(p => p.Key).Select(p => p.Key + "=" + p.Value))}";
-    }
-}
-
-/// <summary>Loopback ports with nothing listening on them.</summary>
-internal static class FreePort
-{
-    public static int Next()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
