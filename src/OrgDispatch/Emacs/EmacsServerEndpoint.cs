@@ -24,7 +24,7 @@ public sealed partial record EmacsServerEndpoint
     /// <summary>The server file the TCP address came from, if any.</summary>
     public string? ServerFile { get; private init; }
 
-    /// <summary>The socket or server file the other names were tried, for error messages.</summary>
+    /// <summary>Every place a socket name was looked for, for error messages.</summary>
     internal IReadOnlyList<string> Candidates { get; private init; } = [];
 
     /// <summary>A Unix socket at <paramref name="path"/>.</summary>

@@ -25,6 +25,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     private static readonly TimeSpan BusyPatience = TimeSpan.FromSeconds(20);
 
     private readonly SshOptions _ssh;
+    private readonly string _controlDirectory;
     private readonly string _remoteSocket;
     private readonly string _controlPath;
     private readonly string _localSocket;
@@ -46,9 +47,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         ssh.Validate();
         _ssh = ssh;
         _remoteSocket = string.IsNullOrWhiteSpace(remoteSocket) ? "server" : remoteSocket;
-        string dir = ssh.ControlDirectory ?? DefaultControlDirectory();
-        Directory.CreateDirectory(dir);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string dir = _controlDirectory = ssh.ControlDirectory ?? DefaultControlDirectory();
         // Short names: a Unix socket path is limited to 107 bytes.
         string connection = Hash($"{ssh.User}|{ssh.Host}|{ssh.Port}|{ssh.ConfigFile}|{ssh.IdentityFile}|{string.Join('|', ssh.ExtraOptions)}");
         string forward = Hash(connection + "|" + _remoteSocket);
@@ -123,6 +122,9 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         await _setUp.WaitAsync(deadline.Token).ConfigureAwait(false);
         try
         {
+            // Private: the control socket gives anyone who can reach it our SSH session.
+            Directory.CreateDirectory(_controlDirectory);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             // Other processes share the connection: one sets it up at a time.
             using FileStream held = await LockAsync(deadline.Token).ConfigureAwait(false);
             if (await LocalSocketAcceptsAsync(deadline.Token).ConfigureAwait(false)) return;

@@ -96,8 +96,8 @@ public sealed class EmacsDispatchStore : IDispatchStore
     public async Task SaveAsync(CancellationToken cancellationToken = default) =>
         await CallAsync($"(orgdispatch-save {_fileLiteral})", cancellationToken).ConfigureAwait(false);
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => _emacs is IAsyncDisposable d ? d.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Nothing to release: each evaluation uses its own connection, and the store does not own the evaluator.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private async Task<Snapshot> FetchAsync(CancellationToken cancellationToken)
     {
