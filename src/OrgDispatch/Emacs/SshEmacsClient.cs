@@ -66,16 +66,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     {
         ArgumentNullException.ThrowIfNull(expression);
         if (!File.Exists(_localSocket)) await SetUpAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await EvaluateOnceAsync(expression, cancellationToken).ConfigureAwait(false);
-        }
-        catch (EmacsServerException e) when (e.Kind is EmacsErrorKind.SocketMissing or EmacsErrorKind.DaemonNotRunning)
-        {
-            // The local end of the tunnel is gone (the shared connection ended): nothing was sent; set it up again.
-            await SetUpAsync(cancellationToken).ConfigureAwait(false);
-            return await EvaluateOnceAsync(expression, cancellationToken).ConfigureAwait(false);
-        }
+        return await EvaluateThroughTunnelAsync(expression, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends the shared SSH connection now (<c>ssh -O exit</c>) instead of after
@@ -86,30 +77,40 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         TryDelete(_localSocket);
     }
 
-    private async Task<EmacsResult> EvaluateOnceAsync(string expression, CancellationToken cancellationToken)
+    private async Task<EmacsResult> EvaluateThroughTunnelAsync(string expression, CancellationToken cancellationToken)
     {
         var patience = Stopwatch.StartNew();
+        bool setUpAgain = false, probed = false;
         for (int attempt = 1; ; attempt++)
         {
             try
             {
                 return await _local.EvaluateAsync(expression, cancellationToken).ConfigureAwait(false);
             }
+            catch (EmacsServerException e) when ((e.Kind is EmacsErrorKind.SocketMissing or EmacsErrorKind.DaemonNotRunning) && !setUpAgain)
+            {
+                // The local end of the tunnel is gone (the shared connection ended): nothing was sent; set it up again.
+                setUpAgain = true;
+                await SetUpAsync(cancellationToken).ConfigureAwait(false);
+            }
             catch (EmacsServerException e) when (e.NoReply)
             {
                 // The tunnel accepted, but the far end could not connect to the socket (nothing was
-                // evaluated). A missing socket is final; an existing one may only have a full backlog
-                // (a busy Emacs refuses connections for a moment), so try again for a few seconds.
-                if (attempt == 1 && await RemoteSocketExistsAsync(cancellationToken).ConfigureAwait(false) is false)
+                // evaluated). Ask the host why, once: a missing socket or a dead daemon is final; a
+                // live one only had a full listen backlog (sshd tries each connection once), so try again.
+                if (!probed)
                 {
-                    throw new EmacsServerException(EmacsErrorKind.SocketMissing,
-                        $"No Emacs server socket at {_remotePath} on {_ssh}: start Emacs there with --daemon (or M-x server-start), or name its socket with --socket.", e);
+                    probed = true;
+                    switch (await ProbeRemoteSocketAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        case "missing":
+                            throw new EmacsServerException(EmacsErrorKind.SocketMissing,
+                                $"No Emacs server socket at {_remotePath} on {_ssh}: start Emacs there with --daemon (or M-x server-start), or name its socket with --socket.", e);
+                        case "refused":
+                            throw DaemonDown(e);
+                    }
                 }
-                if (patience.Elapsed > BusyPatience)
-                {
-                    throw new EmacsServerException(EmacsErrorKind.DaemonNotRunning,
-                        $"The Emacs socket {_remotePath} on {_ssh} exists but no Emacs answers: the daemon there is not running (or it refused every connection for {BusyPatience.TotalSeconds:0} s); restart it.", e);
-                }
+                if (patience.Elapsed > BusyPatience) throw DaemonDown(e);
                 await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -197,14 +198,25 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         return path;
     }
 
-    private async Task<bool> RemoteSocketExistsAsync(CancellationToken cancellationToken)
+    // missing: no socket; refused: emacsclient there cannot connect (a stale socket); alive: it can,
+    // or it waited (busy); unknown: no emacsclient on that host to ask.
+    private const string ProbeScript =
+        "if [ ! -S \"$1\" ]; then echo missing; elif ! command -v emacsclient >/dev/null 2>&1; then echo unknown; "
+        + "else t=; command -v timeout >/dev/null 2>&1 && t='timeout 10'; $t emacsclient -s \"$1\" -e t >/dev/null 2>&1; r=$?; "
+        + "if [ $r = 0 ] || [ $r = 124 ]; then echo alive; else echo refused; fi; fi";
+
+    private async Task<string> ProbeRemoteSocketAsync(CancellationToken cancellationToken)
     {
         // Another process may have set the tunnel up, so this one may not know the path yet.
         _remotePath ??= await ResolveRemoteSocketAsync(cancellationToken).ConfigureAwait(false);
-        SshRun run = await RunRemoteAsync("if [ -S \"$1\" ]; then echo socket; else echo missing; fi", _remotePath, cancellationToken).ConfigureAwait(false);
+        SshRun run = await RunRemoteAsync(ProbeScript, _remotePath, cancellationToken).ConfigureAwait(false);
         if (run.ExitCode != 0) throw SshFailure(run.Error);
-        return run.Output.Trim() == "socket";
+        return run.Output.Trim();
     }
+
+    private EmacsServerException DaemonDown(EmacsServerException noReply) =>
+        new(EmacsErrorKind.DaemonNotRunning,
+            $"The Emacs socket {_remotePath} on {_ssh} exists but no Emacs answers: the daemon there is not running; restart it.", noReply);
 
     private Task<SshRun> RunRemoteAsync(string script, string argument, CancellationToken cancellationToken) =>
         RunSshAsync(["-o", "ControlMaster=no", "--", $"sh -c {ShellQuote(script)} sh {ShellQuote(argument)}"], cancellationToken, remote: true);

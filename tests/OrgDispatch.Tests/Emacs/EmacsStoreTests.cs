@@ -8,7 +8,8 @@ using OrgDispatch.Transports.Emacs;
 
 namespace OrgDispatch.Tests.Emacs;
 
-/// <summary>The Emacs transport against a real daemon: the queue works on the live buffer.</summary>
+/// <summary>The Emacs transport against a real daemon: the queue works on the live buffer, through
+/// the daemon's socket and, the same suite, through a real sshd on 127.0.0.1.</summary>
 public sealed class EmacsStoreTests
 {
     internal static readonly DateTimeOffset Start = new(2026, 11, 21, 10, 30, 0, TimeSpan.Zero);
@@ -50,17 +51,20 @@ public sealed class EmacsStoreTests
         return results;
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task Every_operation_writes_the_buffer_exactly_as_the_file_transport_writes_the_file()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task Every_operation_writes_the_buffer_exactly_as_the_file_transport_writes_the_file(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
         var memory = new InMemoryDispatchStore(Text);
         var memoryClock = new ManualClock(Start);
         List<string> expected = await RunScriptAsync(Queue(memory, memoryClock), memoryClock);
 
-        await using var store = new EmacsDispatchStore(emacs.Client, path);
+        await using var store = new EmacsDispatchStore(route.Emacs, path);
         var clock = new ManualClock(Start);
         List<string> actual = await RunScriptAsync(Queue(store, clock), clock);
 
@@ -70,10 +74,13 @@ public sealed class EmacsStoreTests
         Assert.Equal("nil", (await InBufferAsync(emacs, path, "(buffer-modified-p)")).Text);
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task A_persons_unsaved_edits_are_seen_and_survive_an_agents_claim()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task A_persons_unsaved_edits_are_seen_and_survive_an_agents_claim(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
         // The person types a new task and a note into the buffer, and does not save.
@@ -83,7 +90,7 @@ public sealed class EmacsStoreTests
             + " (insert \"* PENDING Typed by a person :timmy:\\n  :PROPERTIES:\\n  :ID:       TASK-0100\\n  :END:\\n\\n\"))");
         Assert.Equal(Text, await File.ReadAllTextAsync(path));
 
-        await using var store = new EmacsDispatchStore(emacs.Client, path, new EmacsDispatchStoreOptions { SaveAfterChange = false });
+        await using var store = new EmacsDispatchStore(route.Emacs, path, new EmacsDispatchStoreOptions { SaveAfterChange = false });
         var clock = new ManualClock(Start);
         DispatchQueue queue = Queue(store, clock);
         ClaimResult claim = await queue.ClaimAsync("TASK-0100", "timmy");
@@ -101,16 +108,19 @@ public sealed class EmacsStoreTests
         Assert.Equal(buffer, await File.ReadAllTextAsync(path));
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task The_persons_point_and_narrowing_stay_where_they_were()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task The_persons_point_and_narrowing_stay_where_they_were(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
         // The person has narrowed the buffer to task 3 and has point in its title, which the agent is about to change.
         await InBufferAsync(emacs, path,
             "(progn (goto-char (point-min)) (search-forward \"Task number 3\") (org-narrow-to-subtree) (search-backward \"number\"))");
-        await using var store = new EmacsDispatchStore(emacs.Client, path);
+        await using var store = new EmacsDispatchStore(route.Emacs, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         await queue.ClaimAsync("TASK-0003", "ezra");
         await queue.DoneAsync("TASK-0003", "ezra", "ok");
@@ -122,14 +132,17 @@ public sealed class EmacsStoreTests
         Assert.Contains("* DONE Task number 3", await BufferTextAsync(emacs, path), StringComparison.Ordinal);
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task The_lisp_is_loaded_on_first_use_and_again_when_outdated()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task The_lisp_is_loaded_on_first_use_and_again_when_outdated(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
         Assert.Equal("nil", (await emacs.Client.EvaluateAsync("(boundp 'orgdispatch-el-version)")).Text);
-        await using var store = new EmacsDispatchStore(emacs.Client, path);
+        await using var store = new EmacsDispatchStore(route.Emacs, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
         Assert.Equal("1", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
@@ -139,13 +152,16 @@ public sealed class EmacsStoreTests
         Assert.Equal("1", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task A_file_changed_on_disk_is_reread_unless_the_buffer_has_unsaved_changes()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task A_file_changed_on_disk_is_reread_unless_the_buffer_has_unsaved_changes(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
-        await using var store = new EmacsDispatchStore(emacs.Client, path);
+        await using var store = new EmacsDispatchStore(route.Emacs, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
 
@@ -163,17 +179,20 @@ public sealed class EmacsStoreTests
         Assert.Equal(DispatchFiles.Pending(3), await File.ReadAllTextAsync(path));
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task Many_agents_racing_on_one_buffer_claim_each_task_exactly_once()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task Many_agents_racing_on_one_buffer_claim_each_task_exactly_once(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, DispatchFiles.Pending(48));
         var claimed = new System.Collections.Concurrent.ConcurrentBag<(string Task, string Agent)>();
         await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
         {
             // Each agent has its own store and connection, as separate processes would.
-            await using var store = new EmacsDispatchStore(emacs.Client, path);
+            await using var store = new EmacsDispatchStore(route.Emacs, path);
             var queue = new DispatchQueue(store);
             string agent = $"agent{i}";
             for (int n = 0; n < 48; n++)
@@ -188,13 +207,16 @@ public sealed class EmacsStoreTests
         Assert.All(tasks, t => Assert.Equal(claimed.Single(c => c.Task == t.Id).Agent, t.Claim?.Agent));
     }
 
-    [RequiresFact(Requirements.Emacs)]
-    public async Task A_dead_daemon_is_a_clear_error_and_the_queue_recovers_after_a_restart()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("emacs")]
+    [InlineData("ssh")]
+    public async Task A_dead_daemon_is_a_clear_error_and_the_queue_recovers_after_a_restart(string transport)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
+        await using var route = await Route.OpenAsync(transport, emacs);
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, Text);
-        await using var store = new EmacsDispatchStore(emacs.Client, path);
+        await using var store = new EmacsDispatchStore(route.Emacs, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         await queue.ClaimAsync("TASK-0001", "ezra");
 
@@ -208,5 +230,40 @@ public sealed class EmacsStoreTests
         var tasks = await queue.GetTasksAsync();
         Assert.Equal("ezra", tasks.Single(t => t.Id == "TASK-0001").Claim?.Agent);
         Assert.Equal("timmy", tasks.Single(t => t.Id == "TASK-0002").Claim?.Agent);
+    }
+}
+
+/// <summary>How a test's agents reach the daemon: its socket (the emacs transport), or the SSH
+/// transport through a real sshd on 127.0.0.1 (torn down with the route).</summary>
+internal sealed class Route : IAsyncDisposable
+{
+    private readonly SshServer? _sshd;
+
+    private Route(IEmacsEvaluator emacs, SshServer? sshd)
+    {
+        Emacs = emacs;
+        _sshd = sshd;
+    }
+
+    public IEmacsEvaluator Emacs { get; }
+
+    public static async Task<Route> OpenAsync(string transport, EmacsDaemon daemon)
+    {
+        if (transport == "emacs") return new Route(daemon.Client, null);
+        SshServer sshd = await SshServer.StartAsync();
+        return new Route(new SshEmacsClient(sshd.Options, daemon.SocketPath), sshd);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sshd is null) return;
+        try
+        {
+            await ((SshEmacsClient)Emacs).CloseSharedConnectionAsync();
+        }
+        finally
+        {
+            await _sshd.DisposeAsync();
+        }
     }
 }
