@@ -103,14 +103,8 @@ internal sealed class EmacsDaemon : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var start = new ProcessStartInfo("emacs")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Home,
-        };
+        // Standard input is a pipe too: a daemon must not read the test runner's.
+        var start = new ProcessStartInfo("emacs") { RedirectStandardInput = true, WorkingDirectory = Home };
         start.ArgumentList.Add("-Q");
         // A fresh home has no native-code cache: without this, loading Org starts minutes of
         // background compilation per daemon, enough to stall a whole test run.
@@ -129,11 +123,7 @@ internal sealed class EmacsDaemon : IAsyncDisposable
         start.Environment.Remove("EMACS_SOCKET_NAME");
         start.Environment.Remove("TMPDIR");
         var log = new System.Text.StringBuilder();
-        _process = Process.Start(start) ?? throw new InvalidOperationException("emacs did not start");
-        _process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        _process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        _process = ProcessRunner.StartLogged(start, log);
         var clock = Stopwatch.StartNew();
         while (true)
         {

@@ -56,15 +56,13 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task Every_operation_writes_the_buffer_exactly_as_the_file_transport_writes_the_file(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
         var memory = new InMemoryDispatchStore(Text);
         var memoryClock = new ManualClock(Start);
         List<string> expected = await RunScriptAsync(Queue(memory, memoryClock), memoryClock);
 
-        await using var store = new EmacsDispatchStore(route.Emacs, path);
+        await using var store = new EmacsDispatchStore(live.Agents, path);
         var clock = new ManualClock(Start);
         List<string> actual = await RunScriptAsync(Queue(store, clock), clock);
 
@@ -79,10 +77,8 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task A_persons_unsaved_edits_are_seen_and_survive_an_agents_claim(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
         // The person types a new task and a note into the buffer, and does not save.
         await InBufferAsync(emacs, path,
             "(progn (goto-char (point-min)) (search-forward \"Body of task 2.\") (insert \" (person: check the logs)\")"
@@ -90,7 +86,7 @@ public sealed class EmacsStoreTests
             + " (insert \"* PENDING Typed by a person :timmy:\\n  :PROPERTIES:\\n  :ID:       TASK-0100\\n  :END:\\n\\n\"))");
         Assert.Equal(Text, await File.ReadAllTextAsync(path));
 
-        await using var store = new EmacsDispatchStore(route.Emacs, path, new EmacsDispatchStoreOptions { SaveAfterChange = false });
+        await using var store = new EmacsDispatchStore(live.Agents, path, new EmacsDispatchStoreOptions { SaveAfterChange = false });
         var clock = new ManualClock(Start);
         DispatchQueue queue = Queue(store, clock);
         ClaimResult claim = await queue.ClaimAsync("TASK-0100", "timmy");
@@ -113,14 +109,12 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task The_persons_point_and_narrowing_stay_where_they_were(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
         // The person has narrowed the buffer to task 3 and has point in its title, which the agent is about to change.
         await InBufferAsync(emacs, path,
             "(progn (goto-char (point-min)) (search-forward \"Task number 3\") (org-narrow-to-subtree) (search-backward \"number\"))");
-        await using var store = new EmacsDispatchStore(route.Emacs, path);
+        await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         await queue.ClaimAsync("TASK-0003", "ezra");
         await queue.DoneAsync("TASK-0003", "ezra", "ok");
@@ -137,12 +131,10 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task The_lisp_is_loaded_on_first_use_and_again_when_outdated(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
         Assert.Equal("nil", (await emacs.Client.EvaluateAsync("(boundp 'orgdispatch-el-version)")).Text);
-        await using var store = new EmacsDispatchStore(route.Emacs, path);
+        await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
         Assert.Equal("1", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
@@ -157,11 +149,9 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task A_file_changed_on_disk_is_reread_unless_the_buffer_has_unsaved_changes(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
-        await using var store = new EmacsDispatchStore(route.Emacs, path);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
+        await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
 
@@ -184,15 +174,13 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task Many_agents_racing_on_one_buffer_claim_each_task_exactly_once(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, DispatchFiles.Pending(48));
+        await using var live = await LiveBuffer.OpenAsync(transport, DispatchFiles.Pending(48));
+        string path = live.Path;
         var claimed = new System.Collections.Concurrent.ConcurrentBag<(string Task, string Agent)>();
         await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
         {
             // Each agent has its own store and connection, as separate processes would.
-            await using var store = new EmacsDispatchStore(route.Emacs, path);
+            await using var store = new EmacsDispatchStore(live.Agents, path);
             var queue = new DispatchQueue(store);
             string agent = $"agent{i}";
             for (int n = 0; n < 48; n++)
@@ -212,11 +200,9 @@ public sealed class EmacsStoreTests
     [InlineData("ssh")]
     public async Task A_dead_daemon_is_a_clear_error_and_the_queue_recovers_after_a_restart(string transport)
     {
-        await using var emacs = await EmacsDaemon.StartAsync();
-        await using var route = await Route.OpenAsync(transport, emacs);
-        string path = emacs.File("dispatch.org");
-        await File.WriteAllTextAsync(path, Text);
-        await using var store = new EmacsDispatchStore(route.Emacs, path);
+        await using var live = await LiveBuffer.OpenAsync(transport, Text);
+        var (emacs, path) = (live.Emacs, live.Path);
+        await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         await queue.ClaimAsync("TASK-0001", "ezra");
 
@@ -233,37 +219,54 @@ public sealed class EmacsStoreTests
     }
 }
 
-/// <summary>How a test's agents reach the daemon: its socket (the emacs transport), or the SSH
-/// transport through a real sshd on 127.0.0.1 (torn down with the route).</summary>
-internal sealed class Route : IAsyncDisposable
+/// <summary>A dispatch file visited in a real Emacs daemon, and how the test's agents reach it:
+/// the daemon's socket (the emacs transport), or the SSH transport through a real sshd on
+/// 127.0.0.1. The test itself plays the person, through the socket.</summary>
+internal sealed class LiveBuffer : IAsyncDisposable
 {
     private readonly SshServer? _sshd;
 
-    private Route(IEmacsEvaluator emacs, SshServer? sshd)
+    private LiveBuffer(EmacsDaemon emacs, IEmacsEvaluator agents, SshServer? sshd)
     {
         Emacs = emacs;
+        Agents = agents;
         _sshd = sshd;
     }
 
-    public IEmacsEvaluator Emacs { get; }
+    public EmacsDaemon Emacs { get; }
 
-    public static async Task<Route> OpenAsync(string transport, EmacsDaemon daemon)
+    /// <summary>What the agents evaluate through.</summary>
+    public IEmacsEvaluator Agents { get; }
+
+    public string Path => Emacs.File("dispatch.org");
+
+    public static async Task<LiveBuffer> OpenAsync(string transport, string text)
     {
-        if (transport == "emacs") return new Route(daemon.Client, null);
-        SshServer sshd = await SshServer.StartAsync();
-        return new Route(new SshEmacsClient(sshd.Options, daemon.SocketPath), sshd);
+        EmacsDaemon emacs = await EmacsDaemon.StartAsync();
+        try
+        {
+            await File.WriteAllTextAsync(emacs.File("dispatch.org"), text);
+            if (transport == "emacs") return new LiveBuffer(emacs, emacs.Client, null);
+            SshServer sshd = await SshServer.StartAsync();
+            return new LiveBuffer(emacs, new SshEmacsClient(sshd.Options, emacs.SocketPath), sshd);
+        }
+        catch
+        {
+            await emacs.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_sshd is null) return;
         try
         {
-            await ((SshEmacsClient)Emacs).CloseSharedConnectionAsync();
+            if (Agents is SshEmacsClient ssh) await ssh.CloseSharedConnectionAsync();
+            if (_sshd is not null) await _sshd.DisposeAsync();
         }
         finally
         {
-            await _sshd.DisposeAsync();
+            await Emacs.DisposeAsync();
         }
     }
 }

@@ -131,14 +131,10 @@ internal sealed class SshServer : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var start = new ProcessStartInfo(Sshd) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(Sshd);
         foreach (string a in (string[])["-D", "-e", "-f", _dir.File("sshd_config")]) start.ArgumentList.Add(a);
         var log = _log;
-        _process = Process.Start(start) ?? throw new InvalidOperationException("sshd did not start");
-        _process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        _process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        _process = ProcessRunner.StartLogged(start, log);
         var clock = Stopwatch.StartNew();
         while (true)
         {

@@ -33,4 +33,19 @@ internal static class ProcessRunner
         }
         return stdout.Result;
     }
+
+    /// <summary>Starts a long-running program (a server) whose output lines are collected in
+    /// <paramref name="log"/> (locked while written), for the message when it fails.</summary>
+    public static Process StartLogged(ProcessStartInfo start, System.Text.StringBuilder log)
+    {
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        Process process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
+        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return process;
+    }
 }
