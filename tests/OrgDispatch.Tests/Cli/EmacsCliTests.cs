@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrgDispatch.Queue;
 using OrgDispatch.Tests.Emacs;
 using OrgDispatch.Tests.Infrastructure;
@@ -106,4 +107,33 @@ public sealed class EmacsCliTests
         }
     }
 
+    [RequiresFact(Requirements.Emacs)]
+    public async Task A_hub_serves_the_buffer_and_evaluates_lisp_when_allowed()
+    {
+        await using var emacs = await EmacsDaemon.StartAsync();
+        string path = emacs.File("dispatch.org");
+        await File.WriteAllTextAsync(path, DispatchFiles.Pending(2));
+        using Process serve = Process.Start(CliProcess.StartInfo(["serve", "--socket", emacs.SocketPath, "--file", path, "--port", "0", "--allow-eval"]))!;
+        try
+        {
+            string first = (await serve.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)))!;
+            Assert.StartsWith($"serving {path} in Emacs at {emacs.SocketPath} on 127.0.0.1:", first);
+            string hub = first[(first.LastIndexOf(' ') + 1)..];
+
+            var (code, output, err) = CliProcess.Run(["next", "--hub", hub, "--agent", "ann"]);
+            Assert.True(code == 0, err);
+            Assert.Contains(":CLAIMED_BY: ann", await EmacsStoreTests.BufferTextAsync(emacs, path), StringComparison.Ordinal);
+            (code, output, err) = CliProcess.Run(["eval", "(list (+ 1 2) \"é\")", "--hub", hub]);
+            Assert.True(code == 0, err);
+            Assert.Equal("(3 \"é\")", output.Trim());
+            (code, output, _) = CliProcess.Run(["eval", "(car", "--hub", hub, "--json"]);
+            Assert.Equal(2, code);
+            Assert.Contains("\"code\": \"usage\"", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            Assert.True(serve.WaitForExit(30_000), "serve did not stop on SIGTERM");
+        }
+    }
 }
