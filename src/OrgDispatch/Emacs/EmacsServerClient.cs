@@ -21,7 +21,7 @@ public sealed class EmacsServerClient : IEmacsEvaluator
     private static readonly TimeSpan ErrorQuietPeriod = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Creates a client; nothing is connected until the first evaluation.</summary>
-    /// <param name="endpoint">Where the server is (see <see cref="EmacsServerEndpoint.Resolve"/>).</param>
+    /// <param name="endpoint">Where the server is (see <see cref="EmacsServerEndpoint.Resolve(string?)"/>).</param>
     /// <param name="timeout">How long one evaluation may take, connecting included; default 30 seconds.</param>
     public EmacsServerClient(EmacsServerEndpoint endpoint, TimeSpan? timeout = null)
     {

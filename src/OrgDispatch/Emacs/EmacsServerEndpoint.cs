@@ -50,12 +50,15 @@ public sealed partial record EmacsServerEndpoint
     /// for in <c>$XDG_RUNTIME_DIR/emacs/</c>, then in <c>${TMPDIR:-/tmp}/emacsUID/</c>.</summary>
     /// <remarks>Nothing is connected; a socket that does not exist yet is still returned (the first
     /// candidate), and connecting then reports every place that was looked at.</remarks>
-    public static EmacsServerEndpoint Resolve(string? nameOrPath = null)
+    public static EmacsServerEndpoint Resolve(string? nameOrPath = null) => Resolve(nameOrPath, Env, UserId());
+
+    /// <summary><see cref="Resolve(string?)"/> with the environment and user id given (for tests).</summary>
+    internal static EmacsServerEndpoint Resolve(string? nameOrPath, Func<string, string?> env, uint uid)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
-            nameOrPath = Env("EMACS_SOCKET_NAME");
-            if (nameOrPath is null && Env("EMACS_SERVER_FILE") is { } serverFile) return FromServerFile(serverFile);
+            nameOrPath = env("EMACS_SOCKET_NAME");
+            if (nameOrPath is null && env("EMACS_SERVER_FILE") is { } serverFile) return FromServerFile(serverFile);
             nameOrPath ??= "server";
         }
         if (nameOrPath.Contains('/'))
@@ -64,8 +67,8 @@ public sealed partial record EmacsServerEndpoint
             return IsRegularFile(path) ? FromServerFile(path) : Socket(path);
         }
         List<string> candidates = [];
-        if (Env("XDG_RUNTIME_DIR") is { } runtime) candidates.Add(Path.Combine(runtime, "emacs", nameOrPath));
-        candidates.Add(Path.Combine(Env("TMPDIR") ?? "/tmp", "emacs" + UserId().ToString(CultureInfo.InvariantCulture), nameOrPath));
+        if (env("XDG_RUNTIME_DIR") is { } runtime) candidates.Add(Path.Combine(runtime, "emacs", nameOrPath));
+        candidates.Add(Path.Combine(env("TMPDIR") ?? "/tmp", "emacs" + uid.ToString(CultureInfo.InvariantCulture), nameOrPath));
         string found = candidates.FirstOrDefault(File.Exists) ?? candidates[0];
         return new EmacsServerEndpoint { SocketPath = found, Candidates = candidates };
     }

@@ -23,19 +23,37 @@ public sealed class EmacsServerClientTests
     }
 
     [Fact]
-    public void Resolve_finds_sockets_where_emacsclient_looks()
+    public async Task Resolve_finds_sockets_where_emacsclient_looks()
     {
-        var endpoint = EmacsServerEndpoint.Socket("/tmp/x/server");
-        Assert.Equal("/tmp/x/server", endpoint.SocketPath);
-        Assert.Equal("/tmp/x/server", EmacsServerEndpoint.Resolve("/tmp/x/server").SocketPath);
         using var dir = new TempDirectory();
+        string runtime = dir.File("run"), tmp = dir.File("tmp");
+        var env = new Dictionary<string, string?> { ["XDG_RUNTIME_DIR"] = runtime, ["TMPDIR"] = tmp };
+        EmacsServerEndpoint Resolve(string? name) => EmacsServerEndpoint.Resolve(name, v => env.GetValueOrDefault(v), 1000);
+
+        // Nothing exists yet: the first place emacsclient looks, and the error names both.
+        Assert.Equal(Path.Combine(runtime, "emacs", "fleet"), Resolve("fleet").SocketPath);
+        var missing = await Assert.ThrowsAsync<EmacsServerException>(() => new EmacsServerClient(Resolve("fleet")).EvaluateAsync("t"));
+        Assert.Equal(EmacsErrorKind.SocketMissing, missing.Kind);
+        Assert.Contains(Path.Combine(tmp, "emacs1000", "fleet"), missing.Message, StringComparison.Ordinal);
+
+        // A socket left by an Emacs started without XDG_RUNTIME_DIR is found in ${TMPDIR}/emacsUID.
+        Directory.CreateDirectory(Path.Combine(tmp, "emacs1000"));
+        File.WriteAllText(Path.Combine(tmp, "emacs1000", "fleet"), "");
+        Assert.Equal(Path.Combine(tmp, "emacs1000", "fleet"), Resolve("fleet").SocketPath);
+        env["XDG_RUNTIME_DIR"] = null;
+        Assert.Equal(Path.Combine(tmp, "emacs1000", "server"), Resolve(null).SocketPath);
+
+        // EMACS_SOCKET_NAME names the default; a path is taken as is; a non-empty file is a TCP server file.
+        env["EMACS_SOCKET_NAME"] = "fleet";
+        Assert.Equal(Path.Combine(tmp, "emacs1000", "fleet"), Resolve(null).SocketPath);
+        Assert.Equal("/tmp/x/server", Resolve("/tmp/x/server").SocketPath);
         string serverFile = dir.File("server");
         File.WriteAllText(serverFile, "127.0.0.1:41234 4711\n" + new string('k', 64));
-        EmacsServerEndpoint tcp = EmacsServerEndpoint.Resolve(serverFile);
+        EmacsServerEndpoint tcp = Resolve(serverFile);
         Assert.Equal(("127.0.0.1", 41234, new string('k', 64)), (tcp.Host, tcp.Port, tcp.AuthKey));
-        string name = EmacsServerEndpoint.Resolve("work").SocketPath!;
-        Assert.EndsWith("/work", name);
-        Assert.True(name.Contains("/emacs/", StringComparison.Ordinal) || name.Contains("/emacs0/", StringComparison.Ordinal) || name.Contains("/emacs", StringComparison.Ordinal));
+        env["EMACS_SOCKET_NAME"] = null;
+        env["EMACS_SERVER_FILE"] = serverFile;
+        Assert.Equal(41234, Resolve(null).Port);
         File.WriteAllText(dir.File("bad"), "nonsense");
         Assert.Equal(EmacsErrorKind.SocketMissing, Assert.Throws<EmacsServerException>(() => EmacsServerEndpoint.FromServerFile(dir.File("bad"))).Kind);
     }
