@@ -152,6 +152,8 @@ public sealed class SshEmacsClient : IEmacsEvaluator
 
     private async Task StartSharedConnectionAsync(CancellationToken cancellationToken)
     {
+        // A master that was killed leaves its control socket; a new one could not listen there.
+        TryDelete(_controlPath);
         TryDelete(_logPath);
         SshRun run = await RunSshAsync(
             [
