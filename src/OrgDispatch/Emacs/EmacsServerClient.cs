@@ -103,7 +103,7 @@ public sealed class EmacsServerClient : IEmacsEvaluator
                 // A Unix socket's backlog is full: Emacs is busy with other clients. Wait for a turn
                 // (until the timeout), as a blocking connect would.
                 socket.Dispose();
-                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(2 * attempt, 50)), cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e)
             {

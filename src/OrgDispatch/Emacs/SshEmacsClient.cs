@@ -20,10 +20,6 @@ namespace OrgDispatch.Emacs;
 /// </remarks>
 public sealed class SshEmacsClient : IEmacsEvaluator
 {
-    // How long an existing remote socket may refuse connections before the daemon counts as down.
-    // sshd tries each connection once, and a busy Emacs's listen backlog (5) is often full.
-    private static readonly TimeSpan BusyPatience = TimeSpan.FromSeconds(20);
-
     private readonly SshOptions _ssh;
     private readonly string _controlDirectory;
     private readonly string _remoteSocket;
@@ -80,7 +76,8 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     private async Task<EmacsResult> EvaluateThroughTunnelAsync(string expression, CancellationToken cancellationToken)
     {
         var patience = Stopwatch.StartNew();
-        bool setUpAgain = false, probed = false;
+        bool setUpAgain = false;
+        string? probe = null;
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -97,11 +94,11 @@ public sealed class SshEmacsClient : IEmacsEvaluator
             {
                 // The tunnel accepted, but the far end could not connect to the socket (nothing was
                 // evaluated). Ask the host why, once: a missing socket or a dead daemon is final; a
-                // live one only had a full listen backlog (sshd tries each connection once), so try again.
-                if (!probed)
+                // live one only had a full listen backlog (sshd tries each connection once, and
+                // Emacs listens with a backlog of 5), so try again until the timeout.
+                if (probe is null)
                 {
-                    probed = true;
-                    switch (await ProbeRemoteSocketAsync(cancellationToken).ConfigureAwait(false))
+                    switch (probe = await ProbeRemoteSocketAsync(cancellationToken).ConfigureAwait(false))
                     {
                         case "missing":
                             throw new EmacsServerException(EmacsErrorKind.SocketMissing,
@@ -110,8 +107,17 @@ public sealed class SshEmacsClient : IEmacsEvaluator
                             throw DaemonDown(e);
                     }
                 }
-                if (patience.Elapsed > BusyPatience) throw DaemonDown(e);
-                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)), cancellationToken).ConfigureAwait(false);
+                if (patience.Elapsed > _local.Timeout)
+                {
+                    // Emacs is there (its own client got in) but never let us in: busy, not down.
+                    throw probe == "alive"
+                        ? new EmacsServerException(EmacsErrorKind.Timeout,
+                            $"Emacs at {_remotePath} on {_ssh} is running but refused every connection for {_local.Timeout.TotalSeconds:0.#} s: it is too busy.", e)
+                        : DaemonDown(e);
+                }
+                // Local clients wait their turn at the socket itself; ours is one attempt per channel,
+                // so it tries often (a few ms apart) to get a fair share of a busy Emacs.
+                await Task.Delay(Random.Shared.Next(1, 4), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -200,12 +206,12 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         return path;
     }
 
-    // missing: no socket; refused: emacsclient there cannot connect (a stale socket); alive: it can,
-    // or it waited (busy); unknown: no emacsclient on that host to ask.
+    // missing: no socket; refused: emacsclient there is refused (a stale socket); alive: it got
+    // through, waited, or failed otherwise (a full backlog); unknown: no emacsclient there to ask.
     private const string ProbeScript =
         "if [ ! -S \"$1\" ]; then echo missing; elif ! command -v emacsclient >/dev/null 2>&1; then echo unknown; "
-        + "else t=; command -v timeout >/dev/null 2>&1 && t='timeout 10'; $t emacsclient -s \"$1\" -e t >/dev/null 2>&1; r=$?; "
-        + "if [ $r = 0 ] || [ $r = 124 ]; then echo alive; else echo refused; fi; fi";
+        + "else t=; command -v timeout >/dev/null 2>&1 && t='timeout 10'; m=$($t emacsclient -s \"$1\" -e t 2>&1 >/dev/null); r=$?; "
+        + "if [ $r = 0 ] || [ $r = 124 ]; then echo alive; else case $m in *refused*) echo refused ;; *) echo alive ;; esac; fi; fi";
 
     private async Task<string> ProbeRemoteSocketAsync(CancellationToken cancellationToken)
     {

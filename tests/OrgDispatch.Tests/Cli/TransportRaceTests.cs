@@ -41,13 +41,14 @@ public sealed partial class TransportRaceTests
                 {
                     var (code, output, error) = CliProcess.Run(["next", "--agent", agent], env);
                     if (code == 5) return (claimed, agent, null);
-                    if (code != 0) return (claimed, agent, $"{agent} exited {code}: {error}");
+                    if (code != 0) return (claimed, agent, $"{agent} exited {code}: {error.Replace("\n", " ", StringComparison.Ordinal)}");
                     claimed.Add(ClaimedId().Match(output).Groups[1].Value);
                 }
                 return (claimed, agent, $"{agent} never ran out of tasks");
             })).ToList();
             var results = await Task.WhenAll(workers);
-            Assert.All(results, r => Assert.Null(r.Error));
+            string[] failures = results.Where(r => r.Error is not null).Select(r => r.Error!).ToArray();
+            Assert.True(failures.Length == 0, string.Join("\n", failures));
             var winners = results.SelectMany(r => r.Claimed.Select(id => (Id: id, r.Agent))).ToList();
             Assert.Equal(tasks, winners.Count);
             Assert.Equal(tasks, winners.Select(x => x.Id).Distinct().Count());

@@ -107,13 +107,16 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
-    public async Task The_persons_point_and_narrowing_stay_where_they_were(string transport)
+    public async Task The_persons_point_window_and_narrowing_stay_where_they_were(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
         var (emacs, path) = (live.Emacs, live.Path);
-        // The person has narrowed the buffer to task 3 and has point in its title, which the agent is about to change.
+        // The person has narrowed the buffer to task 3 and has point in its title, which the agent is
+        // about to change; a second window shows the same buffer from the task's body.
         await InBufferAsync(emacs, path,
-            "(progn (goto-char (point-min)) (search-forward \"Task number 3\") (org-narrow-to-subtree) (search-backward \"number\"))");
+            "(progn (goto-char (point-min)) (search-forward \"Task number 3\") (org-narrow-to-subtree) (search-backward \"number\")"
+            + " (let ((w (split-window))) (set-window-buffer w (current-buffer))"
+            + " (set-window-point w (save-excursion (search-forward \"Body of task 3\") (match-beginning 0)))))");
         await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         await queue.ClaimAsync("TASK-0003", "ezra");
@@ -123,6 +126,8 @@ public sealed class EmacsStoreTests
         Assert.Equal("\"number 3\"", (await InBufferAsync(emacs, path, "(buffer-substring-no-properties (point) (+ (point) 8))")).Text);
         Assert.Equal("(t \"* DONE Task number 3\")",
             (await InBufferAsync(emacs, path, "(list (buffer-narrowed-p) (buffer-substring-no-properties (point-min) (+ (point-min) 20)))")).Text);
+        Assert.Equal("\"Body of task 3\"", (await InBufferAsync(emacs, path,
+            "(let ((p (window-point (get-buffer-window (current-buffer))))) (buffer-substring-no-properties p (+ p 14)))")).Text);
         Assert.Contains("* DONE Task number 3", await BufferTextAsync(emacs, path), StringComparison.Ordinal);
     }
 
@@ -137,11 +142,11 @@ public sealed class EmacsStoreTests
         await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
-        Assert.Equal("1", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("2", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
 
         await emacs.Client.EvaluateAsync("(setq orgdispatch-el-version 0)"); // an older OrgDispatch loaded it
         Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync("TASK-0001", "ezra")).Outcome);
-        Assert.Equal("1", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("2", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
     }
 
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]

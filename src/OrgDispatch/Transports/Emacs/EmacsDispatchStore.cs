@@ -24,7 +24,7 @@ namespace OrgDispatch.Transports.Emacs;
 public sealed class EmacsDispatchStore : IDispatchStore
 {
     // Bump together with orgdispatch-el-version in orgdispatch.el.
-    private const int LispVersion = 1;
+    private const int LispVersion = 2;
     private static readonly Lazy<string> LispLibrary = new(LoadLispLibrary);
 
     private readonly IEmacsEvaluator _emacs;
@@ -68,9 +68,10 @@ public sealed class EmacsDispatchStore : IDispatchStore
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transaction);
+        Snapshot? current = null;
         for (int attempt = 1; ; attempt++)
         {
-            Snapshot snapshot = await FetchAsync(cancellationToken).ConfigureAwait(false);
+            Snapshot snapshot = current ?? await FetchAsync(cancellationToken).ConfigureAwait(false);
             DispatchChange<T> change = transaction(OrgDocument.Build(snapshot.Text, options));
             if (change.Edits.Count == 0) return change.Result;
             SexpList reply = await CallAsync(
@@ -86,9 +87,15 @@ public sealed class EmacsDispatchStore : IDispatchStore
                 throw new DispatchStoreException(
                     $"Gave up changing {Location} after {attempt} attempts: the buffer changed under every one (someone is editing it non-stop?).");
             }
-            // Someone changed the buffer between our read and our edit: read again, after a short,
-            // random pause so that racing agents spread out.
-            await Task.Delay(Random.Shared.Next(1, Math.Min(50, 1 + (2 * attempt))), cancellationToken).ConfigureAwait(false);
+            // Someone changed the buffer between our read and our edit. The refusal carries the new
+            // text, so decide again on it (if it changes again meanwhile, the version check refuses
+            // again), after a random pause that doubles up to 200 ms so that racing agents spread
+            // out instead of keeping Emacs busy with doomed attempts.
+            current = reply.GetString("conflict") is { } newVersion && reply.GetString("text") is { } text
+                ? new Snapshot(newVersion, Convert.FromBase64String(text))
+                : null;
+            if (current is not null) Volatile.Write(ref _last, current);
+            await Task.Delay(Random.Shared.Next(1, Math.Min(200, 4 << Math.Min(attempt, 6))), cancellationToken).ConfigureAwait(false);
         }
     }
 

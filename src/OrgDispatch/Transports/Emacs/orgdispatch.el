@@ -13,7 +13,7 @@
 
 (require 'subr-x)
 
-(defconst orgdispatch-el-version 1
+(defconst orgdispatch-el-version 2
   "The version of the OrgDispatch functions loaded in this Emacs.")
 
 (defvar orgdispatch--serial 0
@@ -53,6 +53,14 @@ refused, as saving it would overwrite the change on disk."
 (defun orgdispatch--decode (base64)
   (decode-coding-string (base64-decode-string base64) 'utf-8-unix t))
 
+(defun orgdispatch--text ()
+  "The current buffer's whole text (ignoring narrowing), as base64 of UTF-8."
+  (save-restriction
+    (widen)
+    (base64-encode-string
+     (encode-coding-string (buffer-substring-no-properties (point-min) (point-max)) 'utf-8-unix t)
+     t)))
+
 (defun orgdispatch-read (file known-version)
   "Return (:version V :text BASE64) for FILE's buffer, whole, or (:version V) if V is KNOWN-VERSION."
   (orgdispatch--guard
@@ -61,12 +69,7 @@ refused, as saving it would overwrite the change on disk."
        (let ((version (orgdispatch--version)))
          (if (equal version known-version)
              (list :version version)
-           (save-restriction
-             (widen)
-             (list :version version
-                   :text (base64-encode-string
-                          (encode-coding-string (buffer-substring-no-properties (point-min) (point-max)) 'utf-8-unix t)
-                          t)))))))))
+           (list :version version :text (orgdispatch--text))))))))
 
 (defun orgdispatch--replace (start end text)
   "Replace START..END with TEXT, keeping point and window points where they were."
@@ -80,12 +83,13 @@ refused, as saving it would overwrite the change on disk."
   "Apply EDITS to FILE's buffer if its version is still VERSION, then save it if SAVE.
 EDITS is a list of (START END OLD NEW), sorted by START and not overlapping: character
 positions (END exclusive), the base64 text expected there and its replacement.  Returns
-\(:version NEW-VERSION :saved SAVED), or (:conflict CURRENT-VERSION) and changes nothing."
+\(:version NEW-VERSION :saved SAVED), or (:conflict CURRENT-VERSION :text BASE64) and
+changes nothing: the current text comes along, so the caller can decide again at once."
   (orgdispatch--guard
    (lambda ()
      (with-current-buffer (orgdispatch--buffer file)
        (if (not (equal (orgdispatch--version) version))
-           (list :conflict (orgdispatch--version))
+           (list :conflict (orgdispatch--version) :text (orgdispatch--text))
          (save-restriction
            (widen)
            ;; Check every edit before making any: all or nothing.
