@@ -1,24 +1,29 @@
 // A thin agent loop over the dispatch queue: each agent resumes what it holds, then polls,
 // claims, works (renewing its lease), and reports done or fail, until nothing is left for it.
 //
-//   dotnet run --project samples/AgentLoop -- DISPATCH.ORG [--copy-to DIR] [--agent NAME]...
+//   dotnet run --project samples/AgentLoop -- DISPATCH.ORG [--copy-to DIR] [--agent NAME]... [--socket NAME|PATH]
 //
 // --copy-to works on a copy in DIR (so a sample file stays as it is). Without --agent, four
 // agents (timmy, ezra, cleo, allegro) work side by side, each with its own store, as separate
-// processes would.
+// processes would. --socket works on the file's buffer in a running Emacs (docs/transports.md)
+// instead of on the file: open the file in that Emacs and watch the agents work.
+using OrgDispatch.Emacs;
 using OrgDispatch.Queue;
 using OrgDispatch.Transports;
+using OrgDispatch.Transports.Emacs;
 
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: AgentLoop DISPATCH.ORG [--copy-to DIR] [--agent NAME]...");
+    Console.Error.WriteLine("usage: AgentLoop DISPATCH.ORG [--copy-to DIR] [--agent NAME]... [--socket NAME|PATH]");
     return 2;
 }
 string path = args[0];
+string? socket = null;
 var agents = new List<string>();
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
     if (args[i] == "--agent") agents.Add(args[i + 1]);
+    else if (args[i] == "--socket") socket = args[i + 1];
     else if (args[i] == "--copy-to")
     {
         Directory.CreateDirectory(args[i + 1]);
@@ -28,20 +33,25 @@ for (int i = 1; i + 1 < args.Length; i += 2)
     }
 }
 if (agents.Count == 0) agents.AddRange(["timmy", "ezra", "cleo", "allegro"]);
-Console.WriteLine($"working on {Path.GetFullPath(path)} as {string.Join(", ", agents)}");
+path = Path.GetFullPath(path);
+// The only line that differs between the transports: where the text lives.
+IDispatchStore OpenStore() => socket is null
+    ? new FileDispatchStore(path)
+    : new EmacsDispatchStore(new EmacsServerClient(EmacsServerEndpoint.Resolve(socket)), path);
+Console.WriteLine($"working on {OpenStore().Location} as {string.Join(", ", agents)}");
 
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-await Task.WhenAll(agents.Select(agent => Task.Run(() => RunAgent(agent, path, stop.Token))));
+await Task.WhenAll(agents.Select(agent => Task.Run(() => RunAgent(agent, OpenStore(), stop.Token))));
 
-var status = await new DispatchQueue(new FileDispatchStore(path)).GetStatusAsync();
+var status = await new DispatchQueue(OpenStore()).GetStatusAsync();
 Console.WriteLine("final: " + string.Join(", ", status.Counts.Select(c => $"{c.Value} {c.Key.ToSnakeCase()}")));
 foreach (DispatchProblem p in status.Problems) Console.WriteLine("problem: " + p.Message);
 return 0;
 
-static async Task RunAgent(string agent, string path, CancellationToken ct)
+static async Task RunAgent(string agent, IDispatchStore store, CancellationToken ct)
 {
     var lease = TimeSpan.FromMinutes(5);
-    var queue = new DispatchQueue(new FileDispatchStore(path), new DispatchOptions { DefaultLease = lease, MaxAttempts = 2 });
+    var queue = new DispatchQueue(store, new DispatchOptions { DefaultLease = lease, MaxAttempts = 2 });
     var random = new Random(agent.GetHashCode(StringComparison.Ordinal));
 
     // After a restart, an agent first finishes what it already holds.
