@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using OrgDispatch.Emacs;
+using OrgDispatch.Harness;
 using OrgDispatch.Queue;
 using OrgDispatch.Tests.Emacs;
 using OrgDispatch.Transports.Emacs;
@@ -10,10 +11,11 @@ namespace OrgDispatch.Benchmarks;
 
 /// <summary>
 /// One operation on a real Emacs daemon, side by side with what the original tool did. Local:
-/// the native socket client against a new <c>emacsclient -e</c> process per operation. Remote (sshd
-/// on loopback): the SSH transport (shared connection, forwarded socket) against a fresh
-/// <c>ssh host emacsclient -e</c> per operation. The operation is <c>(emacs-pid)</c>; the queue rows
-/// add a whole <c>status</c> (read the buffer, parse, count) over a 100-task buffer.
+/// a new <c>emacsclient -e</c> process per operation against the native server-protocol client and
+/// against the lasting channel to orgdispatch.el's own server (what the Emacs transport uses).
+/// Remote (sshd on loopback): a fresh <c>ssh host emacsclient -e</c> per operation against the SSH
+/// transport (shared connection, forwarded socket). The operation is <c>(emacs-pid)</c>; the queue
+/// rows are a whole <c>status</c> (read the buffer, parse, count) over a 100-task buffer.
 /// </summary>
 [MedianColumn]
 [CategoriesColumn]
@@ -27,6 +29,8 @@ public class EmacsTransportBenchmarks
     private SshServer _sshd = null!;
     private SshEmacsClient _ssh = null!;
     private DispatchQueue _localQueue = null!;
+    private DispatchQueue _localQueueWithoutChannel = null!;
+    private EmacsChannel _channel = null!;
     private DispatchQueue _sshQueue = null!;
 
     [GlobalSetup]
@@ -38,10 +42,13 @@ public class EmacsTransportBenchmarks
         File.WriteAllText(path, Inputs.DispatchFile(100));
         _ssh = new SshEmacsClient(_sshd.Options, _emacs.SocketPath);
         _localQueue = new DispatchQueue(new EmacsDispatchStore(_emacs.Client, path));
+        _localQueueWithoutChannel = new DispatchQueue(new EmacsDispatchStore(_emacs.Client, path, new EmacsDispatchStoreOptions { UseChannel = false }));
         _sshQueue = new DispatchQueue(new EmacsDispatchStore(_ssh, path));
         // Load the Lisp, visit the file, and open the shared SSH connection outside the measurement.
         _localQueue.GetStatusAsync().GetAwaiter().GetResult();
         _sshQueue.GetStatusAsync().GetAwaiter().GetResult();
+        string channel = ((SexpString)_emacs.Client.EvaluateAsync("(orgdispatch-channel)").GetAwaiter().GetResult().Read()).Value;
+        _channel = EmacsChannel.ConnectAsync(channel, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()!;
     }
 
     [GlobalCleanup]
@@ -59,7 +66,13 @@ public class EmacsTransportBenchmarks
     public async Task<string> NativeSocket() => (await _emacs.Client.EvaluateAsync(Form)).Text;
 
     [Benchmark, BenchmarkCategory("local")]
-    public Task<DispatchStatus> NativeSocketQueueStatus() => _localQueue.GetStatusAsync();
+    public Task<string> LastingChannel() => _channel.EvaluateAsync(Form, CancellationToken.None);
+
+    [Benchmark, BenchmarkCategory("local")]
+    public Task<DispatchStatus> QueueStatusOverChannel() => _localQueue.GetStatusAsync();
+
+    [Benchmark, BenchmarkCategory("local")]
+    public Task<DispatchStatus> QueueStatusOverServerProtocol() => _localQueueWithoutChannel.GetStatusAsync();
 
     [Benchmark(Baseline = true), BenchmarkCategory("ssh")]
     public string FreshSshEmacsclient() =>
@@ -70,7 +83,7 @@ public class EmacsTransportBenchmarks
     public async Task<string> SshTransport() => (await _ssh.EvaluateAsync(Form)).Text;
 
     [Benchmark, BenchmarkCategory("ssh")]
-    public Task<DispatchStatus> SshTransportQueueStatus() => _sshQueue.GetStatusAsync();
+    public Task<DispatchStatus> QueueStatusOverSsh() => _sshQueue.GetStatusAsync();
 
     private static string Run(string program, params string[] args)
     {

@@ -142,11 +142,33 @@ public sealed class EmacsStoreTests
         await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
-        Assert.Equal("2", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("3", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
 
         await emacs.Client.EvaluateAsync("(setq orgdispatch-el-version 0)"); // an older OrgDispatch loaded it
         Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync("TASK-0001", "ezra")).Outcome);
-        Assert.Equal("2", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("3", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+    }
+
+    [RequiresFact(Requirements.Emacs)]
+    public async Task A_local_daemon_is_reached_over_one_lasting_connection_and_the_server_protocol_still_works()
+    {
+        await using var live = await LiveBuffer.OpenAsync("emacs", Text);
+        const string Connections = "(length (seq-filter (lambda (p) (string-prefix-p \"orgdispatch <\" (process-name p))) (process-list)))";
+        await using (var store = new EmacsDispatchStore(live.Agents, live.Path))
+        {
+            DispatchQueue queue = Queue(store, new ManualClock(Start));
+            for (int i = 1; i <= 6; i++) Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync($"TASK-{i:D4}", "ezra")).Outcome);
+            Assert.Equal("t", (await live.Emacs.Client.EvaluateAsync("(and (process-live-p orgdispatch--channel) t)")).Text);
+            Assert.Equal("1", (await live.Emacs.Client.EvaluateAsync(Connections)).Text);
+        }
+        // Without the channel every request is a server-protocol client; the result is the same.
+        await File.WriteAllTextAsync(live.Path, Text);
+        await using (var store = new EmacsDispatchStore(live.Agents, live.Path, new EmacsDispatchStoreOptions { UseChannel = false }))
+        {
+            DispatchQueue queue = Queue(store, new ManualClock(Start));
+            Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync("TASK-0001", "ezra")).Outcome);
+        }
+        Assert.Contains(":CLAIMED_BY: ezra", await BufferTextAsync(live.Emacs, live.Path), StringComparison.Ordinal);
     }
 
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]

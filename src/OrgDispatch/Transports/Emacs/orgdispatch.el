@@ -13,7 +13,7 @@
 
 (require 'subr-x)
 
-(defconst orgdispatch-el-version 2
+(defconst orgdispatch-el-version 3
   "The version of the OrgDispatch functions loaded in this Emacs.")
 
 (defvar orgdispatch--serial 0
@@ -115,5 +115,46 @@ changes nothing: the current text comes along, so the caller can decide again at
        (when (buffer-modified-p)
          (let ((save-silently t) (inhibit-message t)) (save-buffer)))
        (list :version (orgdispatch--version) :saved t)))))
+
+;;; A faster way in.  The server protocol makes a new client for every evaluation (a process
+;;; object, `pp', teardown: a third of a millisecond or more).  OrgDispatch asks for this small
+;;; private server once, beside the Emacs server's own socket (same private folder), and then
+;;; sends its requests over one lasting connection.  Frames are six hex digits giving the length
+;;; in characters, then the text: a form in, and a reply out whose first character says V (the
+;;; printed value follows) or E (an error message follows).  Each request is read and answered
+;;; inside the process filter, which never waits, so it is as atomic as a server evaluation.
+
+(defvar orgdispatch--channel nil
+  "OrgDispatch's private server process, once started.")
+
+(defun orgdispatch--channel-filter (proc string)
+  "Answer every whole request that has arrived on PROC; keep the rest for later."
+  (let ((pending (concat (or (process-get proc 'orgdispatch-pending) "") string))
+        length)
+    (while (and (>= (length pending) 6)
+                (setq length (string-to-number (substring pending 0 6) 16))
+                (>= (length pending) (+ 6 length)))
+      (let* ((form (substring pending 6 (+ 6 length)))
+             (reply (condition-case err
+                        (concat "V" (prin1-to-string (eval (car (read-from-string form)) t)))
+                      (error (concat "E" (error-message-string err))))))
+        (setq pending (substring pending (+ 6 length)))
+        (process-send-string proc (format "%06X%s" (length reply) reply))))
+    (process-put proc 'orgdispatch-pending pending)))
+
+(defun orgdispatch-channel ()
+  "Start OrgDispatch's private server (once) and return its socket's path.
+Nil when this Emacs serves over TCP, or has no private socket folder."
+  (when (and (boundp 'server-socket-dir) server-socket-dir (not (bound-and-true-p server-use-tcp)))
+    (let ((path (expand-file-name (format "orgdispatch-%d" (emacs-pid)) server-socket-dir)))
+      (unless (and (process-live-p orgdispatch--channel) (file-exists-p path))
+        (when orgdispatch--channel (delete-process orgdispatch--channel))
+        (ignore-errors (delete-file path))
+        (setq orgdispatch--channel
+              (make-network-process :name "orgdispatch" :family 'local :service path :server t
+                                    :noquery t :coding 'utf-8-unix
+                                    :filter #'orgdispatch--channel-filter))
+        (set-file-modes path #o600))
+      path)))
 
 ;;; orgdispatch.el ends here

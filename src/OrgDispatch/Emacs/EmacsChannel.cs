@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using OrgDispatch.Harness;
+
+namespace OrgDispatch.Emacs;
+
+/// <summary>
+/// One lasting connection to the small private server that <c>orgdispatch.el</c> starts in the
+/// daemon (<c>orgdispatch-channel</c>), beside the Emacs server's own socket. A request costs one
+/// frame each way instead of a whole server-protocol client (about 0.06 ms of Emacs's time instead
+/// of 0.35 ms and more). Frames are Harness Communication frames: six hex digits counting
+/// characters, then the text. Requests are sent one at a time.
+/// </summary>
+internal sealed class EmacsChannel : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly string _path;
+    private readonly TimeSpan _timeout;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    // A dispatch file's text (base64) may exceed the 1 Mi default; Lisp frames can carry 0xFFFFFF.
+    private static readonly HarnessFramingOptions Framing = new() { MaxMessageLength = 0xFFFFFF };
+    private readonly HarnessFrameReader _frames = new(Framing);
+    private readonly ArrayBufferWriter<byte> _incoming = new();
+
+    private EmacsChannel(Socket socket, string path, TimeSpan timeout)
+    {
+        _socket = socket;
+        _path = path;
+        _timeout = timeout;
+    }
+
+    /// <summary>Connects to the channel at <paramref name="path"/>; null if it cannot be reached.</summary>
+    public static async Task<EmacsChannel?> ConnectAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            return new EmacsChannel(socket, path, timeout);
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>Evaluates <paramref name="form"/> and returns its printed value (<c>prin1</c>).</summary>
+    /// <exception cref="EmacsServerException">The form signalled an error (<see cref="EmacsErrorKind.LispError"/>),
+    /// the connection broke (<see cref="EmacsErrorKind.ConnectionLost"/>: the form may have run), or the
+    /// answer took longer than the timeout.</exception>
+    public async Task<string> EvaluateAsync(string form, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        await _turn.WaitAsync(deadline.Token).ConfigureAwait(false);
+        try
+        {
+            var request = new ArrayBufferWriter<byte>(form.Length + 16);
+            HarnessFrame.Write(request, form.AsSpan(), Framing);
+            await _socket.SendAsync(request.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            string reply = await ReceiveFrameAsync(deadline.Token).ConfigureAwait(false);
+            return reply.Length > 0 && reply[0] == 'V'
+                ? reply[1..]
+                : throw new EmacsServerException(EmacsErrorKind.LispError, reply.Length > 0 ? reply[1..] : "Emacs sent an empty answer.");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new EmacsServerException(EmacsErrorKind.Timeout,
+                $"Emacs did not answer on {_path} within {_timeout.TotalSeconds:0.#} s: it may be busy, waiting at a prompt, or hung.");
+        }
+        catch (Exception e) when (e is SocketException or HarnessProtocolException)
+        {
+            throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_path} broke: {e.Message}", e);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task<string> ReceiveFrameAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var buffered = new ReadOnlySequence<byte>(_incoming.WrittenMemory);
+            if (_frames.TryRead(ref buffered, out ReadOnlySequence<byte> payload))
+            {
+                string text = Encoding.UTF8.GetString(payload);
+                byte[] rest = buffered.ToArray();
+                _incoming.Clear();
+                _incoming.Write(rest);
+                return text;
+            }
+            int read = await _socket.ReceiveAsync(_incoming.GetMemory(16 * 1024), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0) throw new SocketException((int)SocketError.ConnectionReset);
+            _incoming.Advance(read);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        _turn.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
