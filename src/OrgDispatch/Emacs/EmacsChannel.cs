@@ -7,7 +7,8 @@ namespace OrgDispatch.Emacs;
 
 /// <summary>
 /// One lasting connection to the small private server that <c>orgdispatch.el</c> starts in the
-/// daemon (<c>orgdispatch-channel</c>), beside the Emacs server's own socket. A request costs one
+/// daemon (<c>orgdispatch-channel</c>), beside the Emacs server's own socket (reached directly, or
+/// forwarded through SSH). A request costs one
 /// frame each way instead of a whole server-protocol client (about 0.06 ms of Emacs's time instead
 /// of 0.35 ms and more). Frames are Harness Communication frames: six hex digits counting
 /// characters, then the text. Requests are sent one at a time.
@@ -55,12 +56,19 @@ internal sealed class EmacsChannel : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
         await _turn.WaitAsync(deadline.Token).ConfigureAwait(false);
+        bool answered = false;
         try
         {
+            if (IsBroken)
+            {
+                throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_path} is closed.") { NoReply = true };
+            }
             var request = new ArrayBufferWriter<byte>(form.Length + 16);
             HarnessFrame.Write(request, form.AsSpan(), Framing);
             await _socket.SendAsync(request.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
             string reply = await ReceiveFrameAsync(deadline.Token).ConfigureAwait(false);
+            answered = true;
+            AnsweredAny = true;
             return reply.Length > 0 && reply[0] == 'V'
                 ? reply[1..]
                 : throw new EmacsServerException(EmacsErrorKind.LispError, reply.Length > 0 ? reply[1..] : "Emacs sent an empty answer.");
@@ -70,15 +78,28 @@ internal sealed class EmacsChannel : IAsyncDisposable
             throw new EmacsServerException(EmacsErrorKind.Timeout,
                 $"Emacs did not answer on {_path} within {_timeout.TotalSeconds:0.#} s: it may be busy, waiting at a prompt, or hung.");
         }
-        catch (Exception e) when (e is SocketException or HarnessProtocolException)
+        catch (Exception e) when (e is SocketException or HarnessProtocolException or ObjectDisposedException)
         {
             throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_path} broke: {e.Message}", e);
         }
         finally
         {
+            // A request left without its answer (timeout, cancellation, broken connection) would
+            // leave that answer for the next one: the channel is not used again.
+            if (!answered && !IsBroken)
+            {
+                IsBroken = true;
+                _socket.Dispose();
+            }
             _turn.Release();
         }
     }
+
+    /// <summary>True once Emacs has answered on this channel: the way through works.</summary>
+    public bool AnsweredAny { get; private set; }
+
+    /// <summary>True once a request went unanswered: the channel must be replaced.</summary>
+    public bool IsBroken { get; private set; }
 
     private async Task<string> ReceiveFrameAsync(CancellationToken cancellationToken)
     {
@@ -99,10 +120,11 @@ internal sealed class EmacsChannel : IAsyncDisposable
         }
     }
 
+    // The turnstile is not disposed: callers may still be waiting on it, and will find the channel broken.
     public ValueTask DisposeAsync()
     {
+        IsBroken = true;
         _socket.Dispose();
-        _turn.Dispose();
         return ValueTask.CompletedTask;
     }
 }

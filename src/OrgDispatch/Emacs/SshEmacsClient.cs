@@ -25,6 +25,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     private readonly string _remoteSocket;
     private readonly string _controlPath;
     private readonly string _localSocket;
+    private readonly string _connection;
     private readonly string _lockPath;
     private readonly string _logPath;
     private readonly EmacsServerClient _local;
@@ -46,6 +47,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         string dir = _controlDirectory = ssh.ControlDirectory ?? DefaultControlDirectory();
         // Short names: a Unix socket path is limited to 107 bytes.
         string connection = Hash($"{ssh.User}|{ssh.Host}|{ssh.Port}|{ssh.ConfigFile}|{ssh.IdentityFile}|{string.Join('|', ssh.ExtraOptions)}");
+        _connection = connection;
         string forward = Hash(connection + "|" + _remoteSocket);
         _controlPath = Path.Combine(dir, connection + ".ctl");
         _lockPath = Path.Combine(dir, connection + ".lock");
@@ -56,6 +58,37 @@ public sealed class SshEmacsClient : IEmacsEvaluator
 
     /// <inheritdoc/>
     public string Description => $"{_ssh}:{_remotePath ?? _remoteSocket}";
+
+    /// <summary>How long one evaluation may take once connected.</summary>
+    public TimeSpan Timeout => _local.Timeout;
+
+    /// <summary>Forwards another Unix socket on the remote host (OrgDispatch's channel beside the
+    /// Emacs server socket) to a local socket through the shared connection; returns the local path.</summary>
+    internal async Task<string> ForwardAsync(string remotePath, CancellationToken cancellationToken)
+    {
+        string local = Path.Combine(_controlDirectory, Hash(_connection + "|" + remotePath) + ".sock");
+        if (await SocketAcceptsAsync(local, cancellationToken).ConfigureAwait(false)) return local;
+        if (!File.Exists(_localSocket)) await SetUpAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_ssh.ConnectTimeout + TimeSpan.FromSeconds(20));
+        await _setUp.WaitAsync(deadline.Token).ConfigureAwait(false);
+        try
+        {
+            using FileStream held = await LockAsync(deadline.Token).ConfigureAwait(false);
+            if (await SocketAcceptsAsync(local, deadline.Token).ConfigureAwait(false)) return local;
+            TryDelete(local);
+            SshRun forward = await RunSshAsync(["-O", "forward", "-L", $"{local}:{remotePath}"], deadline.Token).ConfigureAwait(false);
+            if (forward.ExitCode != 0 || !File.Exists(local))
+            {
+                throw new EmacsServerException(EmacsErrorKind.SshFailed, $"SSH to {_ssh} would not forward {remotePath}: {forward.Error}");
+            }
+            return local;
+        }
+        finally
+        {
+            _setUp.Release();
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<EmacsResult> EvaluateAsync(string expression, CancellationToken cancellationToken = default)
@@ -117,7 +150,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
                 }
                 // Local clients wait their turn at the socket itself; ours is one attempt per channel,
                 // so it tries often (a few ms apart) to get a fair share of a busy Emacs.
-                await Task.Delay(Random.Shared.Next(1, 4), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(1, 6), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -134,7 +167,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             // Other processes share the connection: one sets it up at a time.
             using FileStream held = await LockAsync(deadline.Token).ConfigureAwait(false);
-            if (await LocalSocketAcceptsAsync(deadline.Token).ConfigureAwait(false)) return;
+            if (await SocketAcceptsAsync(_localSocket, deadline.Token).ConfigureAwait(false)) return;
             if ((await RunSshAsync(["-O", "check"], deadline.Token).ConfigureAwait(false)).ExitCode != 0)
                 await StartSharedConnectionAsync(deadline.Token).ConfigureAwait(false);
             _remotePath ??= await ResolveRemoteSocketAsync(deadline.Token).ConfigureAwait(false);
@@ -229,13 +262,13 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     private Task<SshRun> RunRemoteAsync(string script, string argument, CancellationToken cancellationToken) =>
         RunSshAsync(["-o", "ControlMaster=no", "--", $"sh -c {ShellQuote(script)} sh {ShellQuote(argument)}"], cancellationToken, remote: true);
 
-    private async Task<bool> LocalSocketAcceptsAsync(CancellationToken cancellationToken)
+    private static async Task<bool> SocketAcceptsAsync(string path, CancellationToken cancellationToken)
     {
-        if (!File.Exists(_localSocket)) return false;
+        if (!File.Exists(path)) return false;
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_localSocket), cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (System.Net.Sockets.SocketException)

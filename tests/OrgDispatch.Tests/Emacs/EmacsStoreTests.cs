@@ -171,6 +171,30 @@ public sealed class EmacsStoreTests
         Assert.Contains(":CLAIMED_BY: ezra", await BufferTextAsync(live.Emacs, live.Path), StringComparison.Ordinal);
     }
 
+    [RequiresFact(Requirements.Emacs)]
+    public async Task A_request_that_times_out_on_the_channel_does_not_leave_its_answer_for_the_next()
+    {
+        await using var live = await LiveBuffer.OpenAsync("emacs", Text);
+        await InBufferAsync(live.Emacs, live.Path, "t"); // visiting the file loads Org: not for the impatient
+        var impatient = new EmacsServerClient(live.Emacs.Client.Endpoint, TimeSpan.FromMilliseconds(500));
+        await using var store = new EmacsDispatchStore(impatient, live.Path);
+        DispatchQueue queue = Queue(store, new ManualClock(Start));
+        Assert.Equal(6, (await queue.GetTasksAsync()).Count);
+
+        // The person runs something long; Emacs answers nobody meanwhile.
+        Task busy = live.Emacs.Client.EvaluateAsync("(let ((end (+ (float-time) 1.5))) (while (< (float-time) end)))");
+        await Task.Delay(200);
+        var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.GetTaskAsync("TASK-0001"));
+        Assert.Equal(EmacsErrorKind.Timeout, Assert.IsType<EmacsServerException>(e.InnerException).Kind);
+        await busy;
+        await Task.Delay(300);
+
+        // The late answer went to the abandoned connection; the next request gets its own.
+        Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync("TASK-0002", "ezra")).Outcome);
+        Assert.Equal("ezra", (await queue.GetTaskAsync("TASK-0002")).Claim?.Agent);
+        Assert.Null((await queue.GetTaskAsync("TASK-0001")).Claim);
+    }
+
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]

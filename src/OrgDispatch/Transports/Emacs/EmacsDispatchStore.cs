@@ -19,9 +19,8 @@ namespace OrgDispatch.Transports.Emacs;
 /// read, and Emacs applies them in one evaluation only if the buffer is unchanged
 /// (compare-and-swap); on a conflict the transaction runs again on the new text. The Lisp side
 /// (<c>orgdispatch.el</c>, embedded) is loaded into Emacs the first time it is missing or outdated.
-/// The last text read is kept, so an unchanged buffer is not sent again. With a daemon on this host
-/// the requests go over one lasting connection (<see cref="EmacsDispatchStoreOptions.UseChannel"/>);
-/// dispose the store to close it.
+/// The last text read is kept, so an unchanged buffer is not sent again. Requests go over one
+/// lasting connection (<see cref="EmacsDispatchStoreOptions.UseChannel"/>); dispose the store to close it.
 /// </remarks>
 public sealed class EmacsDispatchStore : IDispatchStore
 {
@@ -166,36 +165,63 @@ public sealed class EmacsDispatchStore : IDispatchStore
         {
             return SexpReader.Read(await channel.EvaluateAsync(form, cancellationToken).ConfigureAwait(false));
         }
+        catch (EmacsServerException e) when (e is { Kind: EmacsErrorKind.ConnectionLost, NoReply: true })
+        {
+            // Another call broke the channel before this one sent anything: go the other way.
+            return await EvaluateDirectlyAsync(form, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EmacsServerException e) when (e.Kind == EmacsErrorKind.ConnectionLost && !channel.AnsweredAny)
+        {
+            // A new channel that never answered (a forward that cannot reach it): this store stops
+            // using channels and goes the other way.
+            _noChannel = true;
+            return await EvaluateDirectlyAsync(form, cancellationToken).ConfigureAwait(false);
+        }
         catch (EmacsServerException e) when (e.Kind == EmacsErrorKind.ConnectionLost)
         {
-            // The channel broke; next time a new one is asked for. If Emacs itself is gone, say so
-            // precisely (daemon not running, socket missing) rather than "connection lost".
-            if (Interlocked.CompareExchange(ref _channel, null, channel) == channel) await channel.DisposeAsync().ConfigureAwait(false);
+            // If Emacs itself is gone, say so precisely (daemon not running, socket missing).
             await _emacs.EvaluateAsync("t", cancellationToken).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            // A broken channel is replaced on the next call.
+            if (channel.IsBroken && Interlocked.CompareExchange(ref _channel, null, channel) == channel) await channel.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     private async Task<Sexp> EvaluateDirectlyAsync(string form, CancellationToken cancellationToken) =>
         (await _emacs.EvaluateAsync(form, cancellationToken).ConfigureAwait(false)).Read();
 
-    // A local daemon gets a lasting connection to orgdispatch.el's own small server: one frame each
-    // way per request instead of a server-protocol client per request. Asked for through the
-    // server protocol; a daemon that cannot have one (a TCP server) is not asked again.
+    // A lasting connection to orgdispatch.el's own small server (directly, or forwarded over SSH):
+    // one frame each way per request instead of a server-protocol client per request. Asked for
+    // through the server protocol; a daemon that cannot have one (a TCP server) is not asked again.
     private async Task<EmacsChannel?> GetChannelAsync(CancellationToken cancellationToken)
     {
-        if (!Options.UseChannel || _noChannel || _emacs is not EmacsServerClient { Endpoint.SocketPath: not null } local) return null;
+        if (!Options.UseChannel || _noChannel || _emacs is not (EmacsServerClient { Endpoint.SocketPath: not null } or SshEmacsClient)) return null;
         if (Volatile.Read(ref _channel) is { } open) return open;
         await _channelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_channel is { } raced) return raced;
-            if (await GuardedAsync(EvaluateDirectlyAsync, "(orgdispatch-channel)", cancellationToken).ConfigureAwait(false) is not SexpString path)
+            Sexp answer;
+            try
+            {
+                answer = await GuardedAsync(EvaluateDirectlyAsync, "(orgdispatch-channel)", cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmacsServerException e) when (e.Kind == EmacsErrorKind.LispError)
+            {
+                answer = Sexp.Nil; // it could not start one: carry on without
+            }
+            if (answer is not SexpString path)
             {
                 _noChannel = true;
                 return null;
             }
-            return _channel = await EmacsChannel.ConnectAsync(path.Value, local.Timeout, cancellationToken).ConfigureAwait(false);
+            (string reachable, TimeSpan timeout) = _emacs is SshEmacsClient ssh
+                ? (await ssh.ForwardAsync(path.Value, cancellationToken).ConfigureAwait(false), ssh.Timeout)
+                : (path.Value, ((EmacsServerClient)_emacs).Timeout);
+            return _channel = await EmacsChannel.ConnectAsync(reachable, timeout, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -258,10 +284,10 @@ public sealed record EmacsDispatchStoreOptions
     /// own unsaved edits are saved with it. When false, the buffer is left modified for the person to save.</summary>
     public bool SaveAfterChange { get; init; } = true;
 
-    /// <summary>With a daemon on this host, talk to it over one lasting connection to a small server
-    /// that <c>orgdispatch.el</c> starts beside the Emacs server's socket (default true): a request
-    /// then costs Emacs a fraction of a server-protocol evaluation. False: every request through the
-    /// server protocol.</summary>
+    /// <summary>Talk to Emacs over one lasting connection to a small server that <c>orgdispatch.el</c>
+    /// starts beside the Emacs server's socket (default true; over SSH it is forwarded like the server
+    /// socket): a request then costs Emacs a fraction of a server-protocol evaluation. False, or a
+    /// daemon serving over TCP: every request through the server protocol.</summary>
     public bool UseChannel { get; init; } = true;
 
     /// <summary>How many times a change is tried when the buffer keeps changing between the read and

@@ -144,14 +144,18 @@ changes nothing: the current text comes along, so the caller can decide again at
 
 (defun orgdispatch-channel ()
   "Start OrgDispatch's private server (once) and return its socket's path.
-Nil when this Emacs serves over TCP, or has no private socket folder."
-  (when (and (boundp 'server-socket-dir) server-socket-dir (not (bound-and-true-p server-use-tcp)))
-    (let ((path (expand-file-name (format "orgdispatch-%d" (emacs-pid)) server-socket-dir)))
+The socket goes in the folder of the Emacs server's own socket, which server.el keeps private.
+Nil when this Emacs serves over TCP."
+  (let* ((server (and (boundp 'server-process) (processp server-process) server-process))
+         (socket (and server (process-contact server :local)))
+         (path (and (stringp socket)
+                    (expand-file-name (format "orgdispatch-%d" (emacs-pid)) (file-name-directory socket)))))
+    (when path
       (unless (and (process-live-p orgdispatch--channel) (file-exists-p path))
         (when orgdispatch--channel (delete-process orgdispatch--channel))
         (ignore-errors (delete-file path))
         (setq orgdispatch--channel
-              (make-network-process :name "orgdispatch" :family 'local :service path :server t
+              (make-network-process :name "orgdispatch" :family 'local :service path :server 128
                                     :noquery t :coding 'utf-8-unix
                                     :filter #'orgdispatch--channel-filter))
         (set-file-modes path #o600))
