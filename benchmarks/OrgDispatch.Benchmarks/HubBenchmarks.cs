@@ -21,9 +21,7 @@ public class HubBenchmarks
     private const int Tasks = 1_000;
     private const int Ops = 64;
 
-    private string _dir = "";
-    private string _path = "";
-    private string _text = "";
+    private FreshDispatchFile _file = null!;
     private BatchingDispatchStore _store = null!;
     private HarnessServer _server = null!;
     private HubDispatchQueue[] _clients = [];
@@ -35,11 +33,8 @@ public class HubBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("orgdispatch-bench-").FullName;
-        _path = Path.Combine(_dir, "dispatch.org");
-        _text = Inputs.DispatchFile(Tasks);
-        File.WriteAllText(_path, _text);
-        _store = new BatchingDispatchStore(new FileDispatchStore(_path));
+        _file = new FreshDispatchFile(Tasks);
+        _store = new BatchingDispatchStore(new FileDispatchStore(_file.Path));
         _server = new HarnessServer(new DispatchQueue(_store), new HarnessServerOptions { Port = 0 });
         _server.StartAsync().GetAwaiter().GetResult();
         _clients = Enumerable.Range(0, Clients).Select(_ => new HubDispatchQueue(new HarnessClientOptions { Port = _server.LocalEndPoint.Port })).ToArray();
@@ -49,7 +44,7 @@ public class HubBenchmarks
     [IterationSetup]
     public void FreshFile()
     {
-        File.WriteAllText(_path, _text);
+        _file.Reset();
         _next = 0;
     }
 
@@ -59,7 +54,7 @@ public class HubBenchmarks
         foreach (var c in _clients) c.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Directory.Delete(_dir, recursive: true);
+        _file.Dispose();
     }
 
     /// <summary>Each client claims distinct tasks by id, one request at a time, all clients at once.</summary>

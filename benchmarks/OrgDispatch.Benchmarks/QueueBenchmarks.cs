@@ -20,9 +20,7 @@ public class QueueBenchmarks
     private const int Ops = 20;
     private const int Contenders = 4;
 
-    private string _dir = "";
-    private string _path = "";
-    private string _text = "";
+    private FreshDispatchFile _file = null!;
     private DispatchQueue _queue = null!;
     private DispatchQueue[] _contenders = [];
     private int _next;
@@ -33,22 +31,20 @@ public class QueueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("orgdispatch-bench-").FullName;
-        _path = Path.Combine(_dir, "dispatch.org");
-        _text = Inputs.DispatchFile(Tasks);
-        _queue = new DispatchQueue(new FileDispatchStore(_path));
-        _contenders = Enumerable.Range(0, Contenders).Select(_ => new DispatchQueue(new FileDispatchStore(_path))).ToArray();
+        _file = new FreshDispatchFile(Tasks);
+        _queue = new DispatchQueue(new FileDispatchStore(_file.Path));
+        _contenders = Enumerable.Range(0, Contenders).Select(_ => new DispatchQueue(new FileDispatchStore(_file.Path))).ToArray();
     }
 
     [IterationSetup]
     public void FreshFile()
     {
-        File.WriteAllText(_path, _text);
+        _file.Reset();
         _next = 1;
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Directory.Delete(_dir, recursive: true);
+    public void Cleanup() => _file.Dispose();
 
     /// <summary>One agent claims tasks by id, one after another.</summary>
     [Benchmark(OperationsPerInvoke = Ops)]

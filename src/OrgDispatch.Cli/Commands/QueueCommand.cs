@@ -53,7 +53,8 @@ internal sealed class QueueCommand : Command
             OpenTransport transport;
             try
             {
-                transport = (_transport ?? new TransportOptions()).Open(parse, kind, path, options, parse.GetValue(_lockTimeout));
+                transport = _transport?.Open(parse, kind, path, options, parse.GetValue(_lockTimeout))
+                    ?? TransportOptions.OpenFile(path, options, parse.GetValue(_lockTimeout));
             }
             catch (ArgumentException e)
             {

@@ -143,6 +143,13 @@ internal sealed class TransportOptions
         return new OpenTransport(kind, new DispatchQueue(store, options), emacs, store);
     }
 
+    /// <summary>The file transport, for commands that only work on the file (init).</summary>
+    public static OpenTransport OpenFile(string file, DispatchOptions options, TimeSpan? lockTimeout)
+    {
+        var store = new FileDispatchStore(file, lockTimeout);
+        return new OpenTransport(TransportKind.File, new DispatchQueue(store, options), null, store);
+    }
+
     /// <summary>Opens the store of a file, emacs or ssh transport, with the Emacs behind it, if any.</summary>
     /// <exception cref="ArgumentException">A required option is missing, or the transport is tcp.</exception>
     public (IDispatchStore Store, IEmacsEvaluator? Emacs) OpenStore(ParseResult parse, TransportKind kind, string file, TimeSpan? lockTimeout)

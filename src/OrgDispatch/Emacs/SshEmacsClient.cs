@@ -67,27 +67,9 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     internal async Task<string> ForwardAsync(string remotePath, CancellationToken cancellationToken)
     {
         string local = Path.Combine(_controlDirectory, Hash(_connection + "|" + remotePath) + ".sock");
-        if (await SocketAcceptsAsync(local, cancellationToken).ConfigureAwait(false)) return local;
-        if (!File.Exists(_localSocket)) await SetUpAsync(cancellationToken).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_ssh.ConnectTimeout + TimeSpan.FromSeconds(20));
-        await _setUp.WaitAsync(deadline.Token).ConfigureAwait(false);
-        try
-        {
-            using FileStream held = await LockAsync(deadline.Token).ConfigureAwait(false);
-            if (await SocketAcceptsAsync(local, deadline.Token).ConfigureAwait(false)) return local;
-            TryDelete(local);
-            SshRun forward = await RunSshAsync(["-O", "forward", "-L", $"{local}:{remotePath}"], deadline.Token).ConfigureAwait(false);
-            if (forward.ExitCode != 0 || !File.Exists(local))
-            {
-                throw new EmacsServerException(EmacsErrorKind.SshFailed, $"SSH to {_ssh} would not forward {remotePath}: {forward.Error}");
-            }
-            return local;
-        }
-        finally
-        {
-            _setUp.Release();
-        }
+        if (!await SocketAcceptsAsync(local, cancellationToken).ConfigureAwait(false))
+            await EnsureForwardAsync(local, _ => Task.FromResult(remotePath), cancellationToken).ConfigureAwait(false);
+        return local;
     }
 
     /// <inheritdoc/>
@@ -155,7 +137,12 @@ public sealed class SshEmacsClient : IEmacsEvaluator
         }
     }
 
-    private async Task SetUpAsync(CancellationToken cancellationToken)
+    private Task SetUpAsync(CancellationToken cancellationToken) =>
+        EnsureForwardAsync(_localSocket, async t => _remotePath ??= await ResolveRemoteSocketAsync(t).ConfigureAwait(false), cancellationToken);
+
+    // Makes LOCAL a forward of a remote socket through the shared connection, starting that
+    // connection if it is down. Other processes share both: one sets them up at a time.
+    private async Task EnsureForwardAsync(string local, Func<CancellationToken, Task<string>> remotePath, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_ssh.ConnectTimeout + TimeSpan.FromSeconds(20));
@@ -165,18 +152,17 @@ public sealed class SshEmacsClient : IEmacsEvaluator
             // Private: the control socket gives anyone who can reach it our SSH session.
             Directory.CreateDirectory(_controlDirectory);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            // Other processes share the connection: one sets it up at a time.
             using FileStream held = await LockAsync(deadline.Token).ConfigureAwait(false);
-            if (await SocketAcceptsAsync(_localSocket, deadline.Token).ConfigureAwait(false)) return;
+            if (await SocketAcceptsAsync(local, deadline.Token).ConfigureAwait(false)) return;
             if ((await RunSshAsync(["-O", "check"], deadline.Token).ConfigureAwait(false)).ExitCode != 0)
                 await StartSharedConnectionAsync(deadline.Token).ConfigureAwait(false);
-            _remotePath ??= await ResolveRemoteSocketAsync(deadline.Token).ConfigureAwait(false);
-            TryDelete(_localSocket);
-            SshRun forward = await RunSshAsync(["-O", "forward", "-L", $"{_localSocket}:{_remotePath}"], deadline.Token).ConfigureAwait(false);
-            if (forward.ExitCode != 0 || !File.Exists(_localSocket))
+            string remote = await remotePath(deadline.Token).ConfigureAwait(false);
+            TryDelete(local);
+            SshRun forward = await RunSshAsync(["-O", "forward", "-L", $"{local}:{remote}"], deadline.Token).ConfigureAwait(false);
+            if (forward.ExitCode != 0 || !File.Exists(local))
             {
                 throw new EmacsServerException(EmacsErrorKind.SshFailed,
-                    $"SSH to {_ssh} would not forward the Emacs socket {_remotePath} (is AllowStreamLocalForwarding off in the server's sshd_config?): {forward.Error}");
+                    $"SSH to {_ssh} would not forward {remote} (is AllowStreamLocalForwarding off in the server's sshd_config?): {forward.Error}");
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
