@@ -2,10 +2,9 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Tests.Emacs;
-using OrgDispatch.Transports.Emacs;
 
 namespace OrgDispatch.Benchmarks;
 

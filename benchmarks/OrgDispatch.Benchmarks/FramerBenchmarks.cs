@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using OrgDispatch.Harness;
+using OrgDispatch.Framing;
 
 namespace OrgDispatch.Benchmarks;
 

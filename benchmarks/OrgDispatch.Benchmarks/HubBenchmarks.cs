@@ -1,8 +1,7 @@
-using System.Net;
 using BenchmarkDotNet.Attributes;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 
 namespace OrgDispatch.Benchmarks;
 
@@ -23,7 +22,7 @@ public class HubBenchmarks
 
     private FreshDispatchFile _file = null!;
     private BatchingDispatchStore _store = null!;
-    private HarnessServer _server = null!;
+    private HubServer _server = null!;
     private HubDispatchQueue[] _clients = [];
     private int _next;
 
@@ -35,9 +34,9 @@ public class HubBenchmarks
     {
         _file = new FreshDispatchFile(Tasks);
         _store = new BatchingDispatchStore(new FileDispatchStore(_file.Path));
-        _server = new HarnessServer(new DispatchQueue(_store), new HarnessServerOptions { Port = 0 });
+        _server = new HubServer(new DispatchQueue(_store), new HubServerOptions { Port = 0 });
         _server.StartAsync().GetAwaiter().GetResult();
-        _clients = Enumerable.Range(0, Clients).Select(_ => new HubDispatchQueue(new HarnessClientOptions { Port = _server.LocalEndPoint.Port })).ToArray();
+        _clients = Enumerable.Range(0, Clients).Select(_ => new HubDispatchQueue(new HubClientOptions { Port = _server.LocalEndPoint.Port })).ToArray();
         foreach (var c in _clients) c.Client.ConnectAsync().GetAwaiter().GetResult();
     }
 

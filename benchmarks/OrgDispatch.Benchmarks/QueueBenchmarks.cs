@@ -1,7 +1,6 @@
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 
 namespace OrgDispatch.Benchmarks;
 

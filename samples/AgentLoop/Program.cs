@@ -9,8 +9,7 @@
 // instead of on the file: open the file in that Emacs and watch the agents work.
 using OrgDispatch.Emacs;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
-using OrgDispatch.Transports.Emacs;
+using OrgDispatch.Stores;
 
 if (args.Length == 0 || args[0].StartsWith('-'))
 {

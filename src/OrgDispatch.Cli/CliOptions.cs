@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
 
 namespace OrgDispatch.Cli;
 
@@ -37,7 +37,7 @@ internal static class CliOptions
         },
     };
 
-    public static Option<HarnessClientOptions?> Hub() => new("--hub")
+    public static Option<HubClientOptions?> Hub() => new("--hub")
     {
         Description = $"Go through the hub at HOST:PORT (org-dispatch serve) instead of the file. Default: ${HubVariable}, else the file.",
         HelpName = "HOST:PORT",
@@ -108,12 +108,12 @@ internal static class CliOptions
         return null;
     }
 
-    private static HarnessClientOptions? HubAddress(ArgumentResult r, string? text, string source)
+    private static HubClientOptions? HubAddress(ArgumentResult r, string? text, string source)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {
-            return HarnessClientOptions.Parse(text);
+            return HubClientOptions.Parse(text);
         }
         catch (FormatException e)
         {

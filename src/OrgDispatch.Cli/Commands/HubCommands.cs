@@ -4,9 +4,10 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using OrgDispatch.Cli.Output;
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 
 namespace OrgDispatch.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class HubCommands
     private static Command Serve()
     {
         Option<string> file = CliOptions.File();
-        Option<int> port = new("--port", "-p") { Description = "The TCP port. Default 9105; 0 picks a free one.", HelpName = "PORT", DefaultValueFactory = _ => HarnessServerOptions.DefaultPort };
+        Option<int> port = new("--port", "-p") { Description = "The TCP port. Default 9105; 0 picks a free one.", HelpName = "PORT", DefaultValueFactory = _ => HubServerOptions.DefaultPort };
         Option<string> address = new("--address") { Description = "The address to listen on. Default 127.0.0.1 (this machine only).", HelpName = "IP", DefaultValueFactory = _ => "127.0.0.1" };
         Option<string?> token = CliOptions.Token();
         Option<bool> allowEval = new("--allow-eval") { Description = "Serve eval requests (arbitrary Lisp) on transports that can evaluate; refused otherwise." };
@@ -66,7 +67,7 @@ internal static class HubCommands
             // Group commit: clients racing each other share writes; each reply still waits for its own.
             await using var store = new BatchingDispatchStore(inner);
             var queue = new DispatchQueue(store, options, loggers.CreateLogger<DispatchQueue>());
-            var serverOptions = new HarnessServerOptions
+            var serverOptions = new HubServerOptions
             {
                 Address = ip,
                 Port = parse.GetValue(port),
@@ -86,7 +87,7 @@ internal static class HubCommands
                     }
                 },
             };
-            await using var server = new HarnessServer(queue, serverOptions, loggers.CreateLogger<HarnessServer>());
+            await using var server = new HubServer(queue, serverOptions, loggers.CreateLogger<HubServer>());
             try
             {
                 await server.StartAsync(ct);
@@ -114,7 +115,7 @@ internal static class HubCommands
 
     private static Command Watch()
     {
-        Option<HarnessClientOptions?> hub = CliOptions.Hub();
+        Option<HubClientOptions?> hub = CliOptions.Hub();
         Option<string?> token = CliOptions.Token();
         Option<bool> json = CliOptions.Json();
         Option<int?> count = new("--count", "-n") { Description = "Exit after this many events.", HelpName = "N" };
@@ -123,9 +124,9 @@ internal static class HubCommands
         command.SetAction(async (parse, ct) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
-            HarnessClientOptions options = (parse.GetValue(hub) ?? new HarnessClientOptions()) with { Token = parse.GetValue(token), MaxConnectAttempts = 10 };
+            HubClientOptions options = (parse.GetValue(hub) ?? new HubClientOptions()) with { Token = parse.GetValue(token), MaxConnectAttempts = 10 };
             int? limit = parse.GetValue(count);
-            await using var client = new HarnessClient(options);
+            await using var client = new HubClient(options);
             int seen = 0;
             try
             {
@@ -147,7 +148,7 @@ internal static class HubCommands
                 error.WriteLine("org-dispatch: " + e.Message);
                 return ExitCodes.UsageOrTransport;
             }
-            catch (HarnessRemoteException e)
+            catch (HubRemoteException e)
             {
                 error.WriteLine("org-dispatch: " + e.Message);
                 return ExitCodes.UsageOrTransport;

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using OrgDispatch.Cli.Output;
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Cli.Commands;
 
@@ -19,6 +18,10 @@ internal sealed class QueueCommand : Command
     private readonly Option<string>? _agent;
     private readonly Option<TimeSpan?>? _lease;
 
+    /// <param name="name">The command's name, e.g. <c>claim</c>.</param>
+    /// <param name="description">One line for --help.</param>
+    /// <param name="agent">Whether the command acts as an agent (--agent).</param>
+    /// <param name="lease">Whether the command takes a lease (--lease).</param>
     /// <param name="transports">Whether the command works over every transport (else the file only).</param>
     public QueueCommand(string name, string description, bool agent = false, bool lease = false, bool transports = true) : base(name, description)
     {
@@ -91,7 +94,7 @@ internal sealed class QueueCommand : Command
             {
                 return Fail(context, ExitCodes.UsageOrTransport, Code(e), e.Message);
             }
-            catch (HarnessRemoteException e)
+            catch (HubRemoteException e)
             {
                 return Fail(context, ExitCodes.UsageOrTransport, e.Code, e.Message);
             }

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OrgDispatch.Cli.Output;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 
 namespace OrgDispatch.Cli.Commands;
 

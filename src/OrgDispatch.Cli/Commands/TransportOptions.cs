@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Hub;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
-using OrgDispatch.Transports.Emacs;
+using OrgDispatch.Stores;
 
 namespace OrgDispatch.Cli.Commands;
 
@@ -92,7 +91,7 @@ internal sealed class TransportOptions
     };
 
     /// <summary>The tcp transport's options; null for a command that serves the file itself (serve).</summary>
-    public Option<HarnessClientOptions?>? Hub { get; }
+    public Option<HubClientOptions?>? Hub { get; }
 
     public Option<string?>? Token { get; }
 
@@ -135,7 +134,7 @@ internal sealed class TransportOptions
     {
         if (kind == TransportKind.Tcp && Hub is not null)
         {
-            HarnessClientOptions hub = parse.GetValue(Hub) ?? throw new ArgumentException($"The tcp transport needs --hub HOST:PORT (or ${CliOptions.HubVariable}).");
+            HubClientOptions hub = parse.GetValue(Hub) ?? throw new ArgumentException($"The tcp transport needs --hub HOST:PORT (or ${CliOptions.HubVariable}).");
             var remote = new HubDispatchQueue(hub with { Token = parse.GetValue(Token!), MaxConnectAttempts = 3 });
             return new OpenTransport(kind, remote, null, remote);
         }

@@ -42,7 +42,7 @@ public sealed class OrgDocument
     public int HeadlineCount => _headlineCount;
 
     /// <summary>Every headline in document order.</summary>
-    public HeadlineList Headlines => new(this, 0, _headlineCount);
+    public HeadlineCollection Headlines => new(this, 0, _headlineCount);
 
     /// <summary>The range of text before the first headline (the zeroth section).</summary>
     public TextRange Preamble => TextRange.FromBounds(0, _headlineCount > 0 ? _headlines[0].Start : _source.Length);

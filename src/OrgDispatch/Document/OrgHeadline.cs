@@ -57,12 +57,12 @@ public readonly struct OrgHeadline : IEquatable<OrgHeadline>
     public OrgHeadline? Parent => Record.Parent < 0 ? null : new OrgHeadline(Document, Record.Parent);
 
     /// <summary>The direct children, in order.</summary>
-    public HeadlineList Children
+    public HeadlineCollection Children
     {
         get
         {
             int end = Document.IndexAfterSubtree(Index);
-            return new HeadlineList(Document, Index + 1, end, Index);
+            return new HeadlineCollection(Document, Index + 1, end, Index);
         }
     }
 
@@ -176,12 +176,12 @@ public readonly struct OrgHeadline : IEquatable<OrgHeadline>
 
 /// <summary>A run of headlines in document order, optionally only the direct children of one
 /// headline. Enumerating it does not allocate.</summary>
-public readonly struct HeadlineList : IReadOnlyCollection<OrgHeadline>
+public readonly struct HeadlineCollection : IReadOnlyCollection<OrgHeadline>
 {
     private readonly OrgDocument _document;
     private readonly int _start, _end, _parent;
 
-    internal HeadlineList(OrgDocument document, int start, int end, int parent = int.MinValue)
+    internal HeadlineCollection(OrgDocument document, int start, int end, int parent = int.MinValue)
     {
         _document = document;
         _start = start;
@@ -207,13 +207,13 @@ public readonly struct HeadlineList : IReadOnlyCollection<OrgHeadline>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Enumerates a <see cref="HeadlineList"/>.</summary>
+    /// <summary>Enumerates a <see cref="HeadlineCollection"/>.</summary>
     public struct Enumerator : IEnumerator<OrgHeadline>
     {
-        private readonly HeadlineList _list;
+        private readonly HeadlineCollection _list;
         private int _i;
 
-        internal Enumerator(HeadlineList list)
+        internal Enumerator(HeadlineCollection list)
         {
             _list = list;
             _i = -1;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
-using OrgDispatch.Harness;
+using OrgDispatch.Framing;
 
 namespace OrgDispatch.Emacs;
 

@@ -1,4 +1,4 @@
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 
 namespace OrgDispatch.Emacs;
 

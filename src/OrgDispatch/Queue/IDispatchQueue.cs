@@ -2,7 +2,7 @@ namespace OrgDispatch.Queue;
 
 /// <summary>
 /// The task queue as agents use it, whatever carries it: <see cref="DispatchQueue"/> works on a
-/// dispatch file through an <see cref="IDispatchStore"/>; <see cref="Transports.HubDispatchQueue"/>
+/// dispatch file through an <see cref="IDispatchStore"/>; <see cref="Hub.HubDispatchQueue"/>
 /// asks an OrgDispatch hub over TCP. Code written against this interface runs on either.
 /// </summary>
 /// <remarks>The members, their results and their exceptions are those documented on

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using OrgDispatch.Document;
 using OrgDispatch.Syntax;
 using OrgDispatch.Text;
 

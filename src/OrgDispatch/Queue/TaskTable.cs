@@ -203,7 +203,7 @@ internal sealed class TaskTable
         return ts.IsValid ? ts.Start : null;
     }
 
-    private IReadOnlyList<string> InheritedTags(OrgHeadline h)
+    private List<string> InheritedTags(OrgHeadline h)
     {
         var chain = new List<OrgHeadline>();
         for (OrgHeadline? p = h; p is { } q; p = q.Parent) chain.Add(q);

@@ -198,7 +198,7 @@ internal sealed class TaskWriter
 
     private static string Quote(string keyword) => "\"" + keyword + "\"";
 
-    private DispatchTask Updated(DispatchTask t, TaskState state, DispatchClaim? claim, int attempts)
+    private static DispatchTask Updated(DispatchTask t, TaskState state, DispatchClaim? claim, int attempts)
     {
         var properties = new Dictionary<string, string>(t.Properties, StringComparer.OrdinalIgnoreCase);
         properties.Remove(TaskTable.ClaimedByProperty);

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using OrgDispatch.Queue;
 using OrgDispatch.Tests.Emacs;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Cli;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Cli;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using OrgDispatch.Document;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Cli;
 

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using OrgDispatch.Emacs;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Emacs;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
-using OrgDispatch.Transports.Emacs;
 
 namespace OrgDispatch.Tests.Cli;
 
@@ -61,7 +60,7 @@ public sealed partial class TransportRaceTests
             var final = await new DispatchQueue(new InMemoryDispatchStore(text)).GetTasksAsync();
             var byId = winners.ToDictionary(x => x.Id, x => x.Agent);
             Assert.All(final, t => Assert.Equal(byId[t.Id], t.Claim?.Agent));
-            Assert.Equal(tasks, ClaimNote().Matches(text).Count);
+            Assert.Equal(tasks, ClaimNote().Count(text));
             Console.WriteLine($"{2 * perTransport} processes claimed {tasks} tasks through emacs and ssh in {clock.Elapsed.TotalSeconds:0.0} s; {sshd.Logins} SSH logins");
         }
         finally
@@ -139,7 +138,7 @@ public sealed partial class TransportRaceTests
             string text = await File.ReadAllTextAsync(path);
             var final = await new DispatchQueue(new InMemoryDispatchStore(text)).GetTasksAsync();
             Assert.All(final, t => Assert.Equal(TaskState.Done, t.State));
-            Assert.Equal(tasks, DoneNote().Matches(text).Count); // each task finished once
+            Assert.Equal(tasks, DoneNote().Count(text)); // each task finished once
             Assert.Contains(errors, k => k is EmacsErrorKind.DaemonNotRunning or EmacsErrorKind.SocketMissing or EmacsErrorKind.ConnectionLost);
             Assert.Contains(EmacsErrorKind.HostUnreachable, errors);
             Assert.All(errors, k => Assert.NotEqual(EmacsErrorKind.LispError, k));

@@ -1,7 +1,7 @@
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Conformance;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Emacs;

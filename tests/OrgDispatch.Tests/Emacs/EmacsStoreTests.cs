@@ -1,10 +1,9 @@
 using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
-using OrgDispatch.Transports.Emacs;
 
 namespace OrgDispatch.Tests.Emacs;
 

@@ -1,9 +1,8 @@
 using OrgDispatch.Emacs;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
-using OrgDispatch.Transports;
-using OrgDispatch.Transports.Emacs;
 
 namespace OrgDispatch.Tests.Emacs;
 

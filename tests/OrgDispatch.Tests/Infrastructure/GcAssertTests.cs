@@ -2,7 +2,7 @@ namespace OrgDispatch.Tests.Infrastructure;
 
 public sealed class GcAssertTests
 {
-    private static object? _sink;
+    private static object? s_sink;
 
     [Fact]
     public void Passes_for_code_that_does_not_allocate()
@@ -14,7 +14,7 @@ public sealed class GcAssertTests
     [Fact]
     public void Catches_an_allocation()
     {
-        var ex = Assert.ThrowsAny<Exception>(() => GcAssert.NoAllocations(() => _sink = new byte[16]));
+        var ex = Assert.ThrowsAny<Exception>(() => GcAssert.NoAllocations(() => s_sink = new byte[16]));
         Assert.Contains("allocated", ex.Message);
     }
 }

@@ -1,9 +1,9 @@
 using System.Text;
 using OrgDispatch.Document;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Syntax;
 using OrgDispatch.Tests.Infrastructure;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Queue;
 

@@ -1,6 +1,6 @@
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Queue;
 

@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Queue;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
-using OrgDispatch.Transports;
 
 namespace OrgDispatch.Tests.Queue;
 
@@ -92,7 +92,7 @@ public sealed class QueueModelProperties
         string[] sections = Regex.Split(text, @"^\* ", RegexOptions.Multiline);
         for (int i = 0; i < spec.Tasks; i++)
         {
-            Assert.Equal(model[i].Transitions, Regex.Matches(sections[i + 1], @"^- State ", RegexOptions.Multiline).Count);
+            Assert.Equal(model[i].Transitions, Regex.Count(sections[i + 1], @"^- State ", RegexOptions.Multiline));
         }
     }
 

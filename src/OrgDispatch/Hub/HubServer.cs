@@ -6,9 +6,11 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrgDispatch.Framing;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Hub;
 
 /// <summary>
 /// The hub: serves a <see cref="DispatchQueue"/> to many clients over TCP with the Harness
@@ -21,12 +23,12 @@ namespace OrgDispatch.Harness;
 /// A client that breaks the framing is sent the reason and closed; the others carry on. Stopping
 /// lets requests under way finish and their responses go out, then closes every connection.
 /// </remarks>
-public sealed partial class HarnessServer : IAsyncDisposable
+public sealed partial class HubServer : IAsyncDisposable
 {
     private readonly DispatchQueue _queue;
-    private readonly HarnessServerOptions _options;
+    private readonly HubServerOptions _options;
     private readonly ILogger _logger;
-    private readonly HarnessRequestHandler _handler;
+    private readonly HubRequestHandler _handler;
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[]? _tokenHash;
@@ -41,14 +43,14 @@ public sealed partial class HarnessServer : IAsyncDisposable
     /// <param name="queue">The queue to serve; the hub subscribes to its <see cref="DispatchQueue.Changed"/> event.</param>
     /// <param name="options">Address, port, token, limits; null for the defaults.</param>
     /// <param name="logger">Connections, drops and protocol errors; null for none.</param>
-    public HarnessServer(DispatchQueue queue, HarnessServerOptions? options = null, ILogger<HarnessServer>? logger = null)
+    public HubServer(DispatchQueue queue, HubServerOptions? options = null, ILogger<HubServer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         _queue = queue;
-        _options = options ?? new HarnessServerOptions();
+        _options = options ?? new HubServerOptions();
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _handler = new HarnessRequestHandler(queue, _options);
+        _handler = new HubRequestHandler(queue, _options);
         _tokenHash = _options.Token is { } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token)) : null;
     }
 
@@ -148,13 +150,13 @@ public sealed partial class HarnessServer : IAsyncDisposable
 
     private void Broadcast(DispatchEvent e)
     {
-        var message = new HarnessMessage("event", Interlocked.Increment(ref _eventSequence), HarnessWire.Event(e));
+        var message = new HubMessage("event", Interlocked.Increment(ref _eventSequence), HubWire.Event(e));
         byte[]?[] encoded = new byte[2][]; // one encoding per dialect, made on first use
         foreach (Connection c in _connections.Values)
         {
             if (!c.Authenticated) continue;
             int d = (int)c.Dialect;
-            encoded[d] ??= HarnessMessage.Encode(message, c.Dialect, _options.Framing);
+            encoded[d] ??= HubMessage.Encode(message, c.Dialect, _options.Framing);
             c.Send(encoded[d]!);
         }
     }
@@ -168,9 +170,10 @@ public sealed partial class HarnessServer : IAsyncDisposable
     }
 
     /// <summary>One client: a reader loop handling requests, a sender draining a bounded outbox.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "RunAsync owns the connection's lifetime and disposes its resources when it ends.")]
     private sealed class Connection
     {
-        private readonly HarnessServer _server;
+        private readonly HubServer _server;
         private readonly Socket _socket;
         private readonly NetworkStream _stream;
         private readonly Channel<byte[]> _outbox;
@@ -181,7 +184,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         private volatile string? _dropReason;
         private long _queuedBytes;
 
-        public Connection(HarnessServer server, long id, Socket socket)
+        public Connection(HubServer server, long id, Socket socket)
         {
             _server = server;
             Id = id;
@@ -206,7 +209,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         public void Start(string? refuseWith) => _ = RunAsync(refuseWith);
 
         /// <summary>Queues a framed message; drops the client when its outbox would pass
-        /// <see cref="HarnessServerOptions.MaxQueuedBytes"/>.</summary>
+        /// <see cref="HubServerOptions.MaxQueuedBytes"/>.</summary>
         public void Send(byte[] frame)
         {
             if (_dropReason is not null) return;
@@ -241,7 +244,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
             }
             if (closeReason is not null && _dropReason is null)
             {
-                Send(HarnessMessage.Encode(new HarnessMessage("error", 0, Sexp.Plist(("code", Sexp.String(closeCode)), ("message", Sexp.String(closeReason)))),
+                Send(HubMessage.Encode(new HubMessage("error", 0, Sexp.Plist(("code", Sexp.String(closeCode)), ("message", Sexp.String(closeReason)))),
                     Dialect, _server._options.Framing));
             }
             _outbox.Writer.TryComplete();
@@ -288,7 +291,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         /// stops; returns why, for the closing message (null: the client closed, nothing to say).</summary>
         private async Task<(string Code, string? Reason)> ReadLoopAsync()
         {
-            var reader = new HarnessMessageReader(_stream, _server._options.Framing, _server._options.MaxDepth);
+            var reader = new HubMessageReader(_stream, _server._options.Framing, _server._options.MaxDepth);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(_server._stopping.Token, _abort.Token);
             var requests = new List<Task>();
             bool first = true;
@@ -317,22 +320,22 @@ public sealed partial class HarnessServer : IAsyncDisposable
                     if (value is null) return ("closed", null);
                     if (first)
                     {
-                        Dialect = HarnessMessage.DialectOf(value);
+                        Dialect = HubMessage.DialectOf(value);
                         first = false;
                     }
-                    HarnessMessage message;
+                    HubMessage message;
                     try
                     {
-                        message = HarnessMessage.FromSexp(value);
+                        message = HubMessage.FromSexp(value);
                     }
                     catch (FormatException e)
                     {
-                        Reply(0, HarnessRequestHandler.Failure(new HarnessRequestException("bad_request", e.Message)));
+                        Reply(0, HubRequestHandler.Failure(new HubRequestException("bad_request", e.Message)));
                         continue;
                     }
                     if (message.Type != "request")
                     {
-                        Reply(message.Id, HarnessRequestHandler.Failure(new HarnessRequestException("bad_request", $"A client sends requests, not :{message.Type}.")));
+                        Reply(message.Id, HubRequestHandler.Failure(new HubRequestException("bad_request", $"A client sends requests, not :{message.Type}.")));
                         continue;
                     }
                     if (!_authenticated)
@@ -373,7 +376,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
             }
         }
 
-        private async Task HandleAsync(HarnessMessage request)
+        private async Task HandleAsync(HubMessage request)
         {
             try
             {
@@ -388,7 +391,7 @@ public sealed partial class HarnessServer : IAsyncDisposable
         }
 
         private void Reply(long id, SexpList payload) =>
-            Send(HarnessMessage.Encode(new HarnessMessage("response", id, payload), Dialect, _server._options.Framing));
+            Send(HubMessage.Encode(new HubMessage("response", id, payload), Dialect, _server._options.Framing));
 
         private async Task SendLoopAsync()
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Lisp;
 
 /// <summary>
 /// Reads the s-expressions Emacs and Common Lisp print: lists, strings, integers, floats

@@ -1,7 +1,7 @@
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 
-namespace OrgDispatch.Transports;
+namespace OrgDispatch.Hub;
 
 /// <summary>
 /// The queue through an OrgDispatch hub (the tcp transport): the same calls, results and exceptions
@@ -12,13 +12,13 @@ namespace OrgDispatch.Transports;
 /// reached, or a connection that breaks, is a <see cref="DispatchStoreException"/>.</remarks>
 public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
 {
-    private readonly HarnessClient _client;
+    private readonly HubClient _client;
     private readonly bool _ownsClient;
 
     /// <summary>A queue over <paramref name="client"/>.</summary>
     /// <param name="client">The connection to the hub.</param>
     /// <param name="ownsClient">Whether disposing the queue disposes the client.</param>
-    public HubDispatchQueue(HarnessClient client, bool ownsClient = true)
+    public HubDispatchQueue(HubClient client, bool ownsClient = true)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -26,40 +26,40 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     }
 
     /// <summary>A queue over a new client with <paramref name="options"/>.</summary>
-    public HubDispatchQueue(HarnessClientOptions options) : this(new HarnessClient(options)) { }
+    public HubDispatchQueue(HubClientOptions options) : this(new HubClient(options)) { }
 
-    /// <summary>The connection in use (for its events: <see cref="HarnessClient.EventsAsync"/>).</summary>
-    public HarnessClient Client => _client;
+    /// <summary>The connection in use (for its events: <see cref="HubClient.EventsAsync"/>).</summary>
+    public HubClient Client => _client;
 
     /// <inheritdoc/>
     public string Location => _client.Address;
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> GetTasksAsync(CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Arg("tasks"))).ConfigureAwait(false));
+        HubWire.ReadTasks(await Request(cancellationToken, ("op", Arg("tasks"))).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask> GetTaskAsync(string id, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTask(AsList(await Request(cancellationToken, ("op", Arg("task")), ("task", Arg(id))).ConfigureAwait(false)));
+        HubWire.ReadTask(AsList(await Request(cancellationToken, ("op", Arg("task")), ("task", Arg(id))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> PollAsync(string agent, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadTasks(await Request(cancellationToken, ("op", Arg("poll")), ("agent", Arg(agent))).ConfigureAwait(false));
+        HubWire.ReadTasks(await Request(cancellationToken, ("op", Arg("poll")), ("agent", Arg(agent))).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask?> NextAsync(string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default)
     {
-        Sexp result = await Request(cancellationToken, ("op", Arg("next")), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false);
-        return result.IsNil ? null : HarnessWire.ReadTask(AsList(result));
+        Sexp result = await Request(cancellationToken, ("op", Arg("next")), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))).ConfigureAwait(false);
+        return result.IsNil ? null : HubWire.ReadTask(AsList(result));
     }
 
     /// <inheritdoc/>
     public async Task<ClaimResult> ClaimAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Arg("claim")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease))).ConfigureAwait(false)));
+        HubWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Arg("claim")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> HeartbeatAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("heartbeat")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HarnessWire.Lease(lease)));
+        TaskRequest(cancellationToken, ("op", Arg("heartbeat")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> ReleaseAsync(string id, string agent, CancellationToken cancellationToken = default) =>
@@ -81,12 +81,12 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     public Task<DispatchTask> AddAsync(NewTask task, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return ReadTaskAsync(_client.RequestAsync(new SexpList([Sexp.Keyword("op"), Sexp.String("add"), .. HarnessWire.NewTask(task)]), cancellationToken));
+        return ReadTaskAsync(_client.RequestAsync(new SexpList([Sexp.Keyword("op"), Sexp.String("add"), .. HubWire.NewTask(task)]), cancellationToken));
     }
 
     /// <inheritdoc/>
     public async Task<ActivityEntry> AppendAsync(string agent, string message, CancellationToken cancellationToken = default) =>
-        HarnessWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Arg("append")), ("agent", Arg(agent)), ("message", Arg(message))).ConfigureAwait(false)));
+        HubWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Arg("append")), ("agent", Arg(agent)), ("message", Arg(message))).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     /// <remarks>An unreachable hub is reported as <see cref="DispatchStatus.Reachable"/> false, like an unreachable file.</remarks>
@@ -94,7 +94,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     {
         try
         {
-            return HarnessWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Arg("status"))).ConfigureAwait(false)));
+            return HubWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Arg("status"))).ConfigureAwait(false)));
         }
         catch (DispatchStoreException e)
         {
@@ -106,7 +106,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     /// <param name="expression">One Lisp form.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The value the hub returned.</returns>
-    /// <exception cref="HarnessRemoteException">The hub refused (<c>eval_disabled</c>, <c>eval_unsupported</c>) or the form failed.</exception>
+    /// <exception cref="HubRemoteException">The hub refused (<c>eval_disabled</c>, <c>eval_unsupported</c>) or the form failed.</exception>
     public Task<Sexp> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
         Request(cancellationToken, ("op", Arg("eval")), ("expr", Arg(expression)));
 
@@ -116,7 +116,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     private Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>
         ReadTaskAsync(Request(cancellationToken, pairs));
 
-    private static async Task<DispatchTask> ReadTaskAsync(Task<Sexp> response) => HarnessWire.ReadTask(AsList(await response.ConfigureAwait(false)));
+    private static async Task<DispatchTask> ReadTaskAsync(Task<Sexp> response) => HubWire.ReadTask(AsList(await response.ConfigureAwait(false)));
 
     private Task<Sexp> Request(CancellationToken cancellationToken, params (string, Sexp?)[] pairs)
     {
@@ -128,7 +128,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     }
 
     /// <summary>An argument's value; null stays null so that <see cref="Request"/> names the missing argument.</summary>
-    private static Sexp? Arg(string? value) => value is null ? null : Sexp.String(value);
+    private static SexpString? Arg(string? value) => value is null ? null : Sexp.String(value);
 
-    private static SexpList AsList(Sexp value) => HarnessWire.AsList(value, "a property list");
+    private static SexpList AsList(Sexp value) => HubWire.AsList(value, "a property list");
 }

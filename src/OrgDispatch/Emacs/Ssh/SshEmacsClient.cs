@@ -18,6 +18,7 @@ namespace OrgDispatch.Emacs;
 /// again, so an operation after the host or the daemon recovers just works. Needs OpenSSH 6.7 or
 /// later on both sides and <c>AllowStreamLocalForwarding</c> (on by default) in the server's sshd_config.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The only disposable field is a SemaphoreSlim whose wait handle is never created; the shared SSH connection is meant to outlive the client (CloseSharedConnectionAsync ends it).")]
 public sealed class SshEmacsClient : IEmacsEvaluator
 {
     private readonly SshOptions _ssh;

@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Lisp;
 
 public sealed class SexpProperties
 {

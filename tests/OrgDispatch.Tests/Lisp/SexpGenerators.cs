@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Lisp;
 
 /// <summary>Random s-expressions and strings with the characters that break naive code: quotes,
 /// backslashes, newlines, non-ASCII and astral-plane characters.</summary>

@@ -1,12 +1,11 @@
 using System.Text;
 using OrgDispatch.Document;
-using OrgDispatch.Emacs;
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Syntax;
 using OrgDispatch.Text;
 
-namespace OrgDispatch.Transports.Emacs;
+namespace OrgDispatch.Emacs;
 
 /// <summary>
 /// The Emacs transport: the dispatch file is the buffer visiting it in a running Emacs, reached

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using OrgDispatch.Framing;
+using OrgDispatch.Lisp;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Hub;
 
 /// <summary>
 /// One Harness Communication message: the envelope <c>(:type TYPE :id ID :payload PLIST)</c>.
@@ -10,7 +12,7 @@ namespace OrgDispatch.Harness;
 /// <param name="Type">The message type, lower case: <c>request</c>, <c>response</c>, <c>event</c> or <c>error</c>.</param>
 /// <param name="Id">A request's id (echoed by its response), an event's sequence number, or 0.</param>
 /// <param name="Payload">The property list the type carries (see docs/protocol.md).</param>
-public sealed record HarnessMessage(string Type, long Id, SexpList Payload)
+public sealed record HubMessage(string Type, long Id, SexpList Payload)
 {
     /// <summary>The envelope as an s-expression.</summary>
     public SexpList ToSexp() => Sexp.Plist(("type", Sexp.Keyword(Type)), ("id", Sexp.Integer(Id)), ("payload", Payload));
@@ -18,7 +20,7 @@ public sealed record HarnessMessage(string Type, long Id, SexpList Payload)
     /// <summary>Reads an envelope. Keys match without regard to case, and <c>:type</c> may be a
     /// keyword, a symbol or a string.</summary>
     /// <exception cref="FormatException">The value is not an envelope.</exception>
-    public static HarnessMessage FromSexp(Sexp value)
+    public static HubMessage FromSexp(Sexp value)
     {
         if (value is not SexpList { Count: > 0 } list) throw new FormatException($"A message must be a property list (:type … :id … :payload …), not {value}.");
         string type = list.Get("type") switch
@@ -29,7 +31,7 @@ public sealed record HarnessMessage(string Type, long Id, SexpList Payload)
             _ => throw new FormatException("A message needs :type (e.g. :request)."),
         };
         SexpList payload = list.Get("payload") as SexpList ?? throw new FormatException("A message needs :payload, a property list.");
-        return new HarnessMessage(type.ToLowerInvariant(), list.GetInteger("id") ?? 0, payload);
+        return new HubMessage(type.ToLowerInvariant(), list.GetInteger("id") ?? 0, payload);
     }
 
     /// <summary>Which dialect a peer speaks, judged by how it wrote this message's first key:
@@ -40,7 +42,7 @@ public sealed record HarnessMessage(string Type, long Id, SexpList Payload)
             : LispDialect.Emacs;
 
     /// <summary>The framed bytes of <paramref name="message"/> printed for <paramref name="dialect"/>.</summary>
-    internal static byte[] Encode(HarnessMessage message, LispDialect dialect, HarnessFramingOptions framing)
+    internal static byte[] Encode(HubMessage message, LispDialect dialect, HarnessFramingOptions framing)
     {
         var buffer = new ArrayBufferWriter<byte>();
         HarnessFrame.Write(buffer, SexpPrinter.Print(message.ToSexp(), dialect), framing);
@@ -50,7 +52,7 @@ public sealed record HarnessMessage(string Type, long Id, SexpList Payload)
 
 /// <summary>Reads framed messages from a stream: frames through <see cref="HarnessFrameReader"/>, then
 /// the s-expression. One per connection, one reader at a time.</summary>
-internal sealed class HarnessMessageReader(Stream stream, HarnessFramingOptions framing, int maxDepth)
+internal sealed class HubMessageReader(Stream stream, HarnessFramingOptions framing, int maxDepth)
 {
     private readonly PipeReader _pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
     private readonly HarnessFrameReader _frames = new(framing);

@@ -1,12 +1,14 @@
+using OrgDispatch.Tests.Framing;
 using System.Net.Sockets;
 using System.Text;
-using OrgDispatch.Document;
-using OrgDispatch.Harness;
+using OrgDispatch.Framing;
+using OrgDispatch.Hub;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Hub;
 
 public sealed class HubTests
 {
@@ -15,7 +17,7 @@ public sealed class HubTests
     [Fact]
     public async Task The_queue_works_the_same_through_the_hub()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 3);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 3);
         await using HubDispatchQueue queue = hub.Connect();
 
         Assert.Equal(3, (await queue.PollAsync("ann")).Count);
@@ -53,7 +55,7 @@ public sealed class HubTests
     [Fact]
     public async Task Errors_come_back_as_the_queue_s_own_exceptions()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 2);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 2);
         await using HubDispatchQueue queue = hub.Connect();
         await queue.ClaimAsync("TASK-0001", "ann");
 
@@ -70,7 +72,7 @@ public sealed class HubTests
     [Fact]
     public async Task Every_change_is_broadcast_to_every_client()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 2);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 2);
         await using HubDispatchQueue watcher1 = hub.Connect(), watcher2 = hub.Connect(), agent = hub.Connect();
         using var cts = new CancellationTokenSource(Wait);
         var seen1 = CollectAsync(watcher1.Client, 3, cts.Token);
@@ -96,15 +98,15 @@ public sealed class HubTests
     [Fact]
     public async Task A_token_is_required_and_checked()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 1, new HarnessServerOptions { Token = "s3cret" });
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1, new HubServerOptions { Token = "s3cret" });
         await using (HubDispatchQueue wrong = hub.Connect("guess"))
         {
-            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => wrong.PollAsync("ann"));
+            var e = await Assert.ThrowsAsync<HubRemoteException>(() => wrong.PollAsync("ann"));
             Assert.Equal("unauthorized", e.Code);
         }
         await using (HubDispatchQueue none = hub.Connect())
         {
-            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => none.PollAsync("ann"));
+            var e = await Assert.ThrowsAsync<HubRemoteException>(() => none.PollAsync("ann"));
             Assert.Equal("unauthorized", e.Code);
             Assert.Contains("needs authentication first", e.Message);
         }
@@ -115,16 +117,16 @@ public sealed class HubTests
     [Fact]
     public async Task Eval_is_refused_unless_enabled()
     {
-        await using (Hub hub = await Hub.StartAsync(tasks: 1))
+        await using (TestHub hub = await TestHub.StartAsync(tasks: 1))
         {
-            await using var client = new HarnessClient(hub.ClientOptions);
-            var e = await Assert.ThrowsAsync<HarnessRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(+ 1 2)")))));
+            await using var client = new HubClient(hub.ClientOptions);
+            var e = await Assert.ThrowsAsync<HubRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(+ 1 2)")))));
             Assert.Equal("eval_disabled", e.Code);
         }
-        var enabled = new HarnessServerOptions { AllowEval = true, Evaluator = (expr, _) => Task.FromResult<Sexp>(Sexp.String("evaluated " + expr)) };
-        await using (Hub hub = await Hub.StartAsync(tasks: 1, enabled))
+        var enabled = new HubServerOptions { AllowEval = true, Evaluator = (expr, _) => Task.FromResult<Sexp>(Sexp.String("evaluated " + expr)) };
+        await using (TestHub hub = await TestHub.StartAsync(tasks: 1, enabled))
         {
-            await using var client = new HarnessClient(hub.ClientOptions);
+            await using var client = new HubClient(hub.ClientOptions);
             Assert.Equal(Sexp.String("evaluated (+ 1 2)"), await client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(+ 1 2)")))));
         }
     }
@@ -132,9 +134,9 @@ public sealed class HubTests
     [Fact]
     public async Task Unknown_ops_and_bad_requests_are_answered_and_the_connection_stays()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 1);
-        await using var client = new HarnessClient(hub.ClientOptions);
-        Assert.Equal("unknown_op", (await Assert.ThrowsAsync<HarnessRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("frobnicate")))))).Code);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1);
+        await using var client = new HubClient(hub.ClientOptions);
+        Assert.Equal("unknown_op", (await Assert.ThrowsAsync<HubRemoteException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("frobnicate")))))).Code);
         Assert.Contains(":agent", (await Assert.ThrowsAsync<ArgumentException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("poll")))))).Message);
         Assert.Contains(":lease must be", (await Assert.ThrowsAsync<ArgumentException>(() =>
             client.RequestAsync(Sexp.Plist(("op", Sexp.String("next")), ("agent", Sexp.String("a")), ("lease", Sexp.String("soon")))))).Message);
@@ -144,7 +146,7 @@ public sealed class HubTests
     [Fact]
     public async Task A_Common_Lisp_peer_is_answered_in_its_own_style()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 1);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1);
         using var socket = await RawConnectAsync(hub.Port);
         await SendRawAsync(socket, "(:TYPE :REQUEST :ID 5 :PAYLOAD (:OP \"claim\" :TASK \"TASK-0001\" :AGENT \"ann\" :LEASE 60))");
         string reply = await ReceiveRawAsync(socket, m => m.Contains(":RESPONSE"));
@@ -154,7 +156,7 @@ public sealed class HubTests
     [Fact]
     public async Task A_malformed_frame_closes_that_connection_with_a_reason()
     {
-        await using Hub hub = await Hub.StartAsync(tasks: 1);
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1);
         await using HubDispatchQueue good = hub.Connect();
         await good.PollAsync("ann");
         using var bad = await RawConnectAsync(hub.Port);
@@ -169,7 +171,7 @@ public sealed class HubTests
     [Fact]
     public async Task After_the_hub_stops_requests_fail_clearly_and_the_client_reconnects_to_a_new_hub()
     {
-        Hub hub = await Hub.StartAsync(tasks: 3);
+        TestHub hub = await TestHub.StartAsync(tasks: 3);
         int port = hub.Port;
         string text = await File.ReadAllTextAsync(hub.FilePath);
         await using HubDispatchQueue queue = new(hub.ClientOptions with { MaxConnectAttempts = 3, ReconnectDelay = TimeSpan.FromMilliseconds(50) });
@@ -179,7 +181,7 @@ public sealed class HubTests
         Assert.Contains("after 3 attempts", e.Message);
 
         // A new hub on the same port: the same client object carries on.
-        await using Hub again = await Hub.StartAsync(text: text, port: port);
+        await using TestHub again = await TestHub.StartAsync(text: text, port: port);
         Assert.Equal("TASK-0001", (await queue.NextAsync("ann"))!.Id);
     }
 
@@ -187,14 +189,14 @@ public sealed class HubTests
     public async Task An_unreachable_hub_is_a_clear_store_error_and_status_says_so()
     {
         int port = FreePort.Next();
-        await using var queue = new HubDispatchQueue(new HarnessClientOptions { Port = port, MaxConnectAttempts = 2, ReconnectDelay = TimeSpan.FromMilliseconds(10) });
+        await using var queue = new HubDispatchQueue(new HubClientOptions { Port = port, MaxConnectAttempts = 2, ReconnectDelay = TimeSpan.FromMilliseconds(10) });
         var e = await Assert.ThrowsAsync<DispatchStoreException>(() => queue.PollAsync("ann"));
         Assert.Contains($"Cannot reach the hub at tcp://127.0.0.1:{port} after 2 attempts", e.Message);
         DispatchStatus status = await queue.GetStatusAsync();
         Assert.False(status.Reachable);
     }
 
-    internal static async Task<List<DispatchEvent>> CollectAsync(HarnessClient client, int count, CancellationToken ct)
+    internal static async Task<List<DispatchEvent>> CollectAsync(HubClient client, int count, CancellationToken ct)
     {
         var seen = new List<DispatchEvent>();
         await foreach (DispatchEvent e in client.EventsAsync(ct))

@@ -1,9 +1,11 @@
 using System.Net;
+using OrgDispatch.Framing;
+using OrgDispatch.Lisp;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Hub;
 
-/// <summary>How a <see cref="HarnessServer"/> listens and whom it serves.</summary>
-public sealed record HarnessServerOptions
+/// <summary>How a <see cref="HubServer"/> listens and whom it serves.</summary>
+public sealed record HubServerOptions
 {
     /// <summary>The Harness Communication port.</summary>
     public const int DefaultPort = 9105;
@@ -11,7 +13,7 @@ public sealed record HarnessServerOptions
     /// <summary>The address to listen on. Default: loopback only (127.0.0.1).</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
-    /// <summary>The port; 0 picks a free one (see <see cref="HarnessServer.LocalEndPoint"/>). Default 9105.</summary>
+    /// <summary>The port; 0 picks a free one (see <see cref="HubServer.LocalEndPoint"/>). Default 9105.</summary>
     public int Port { get; init; } = DefaultPort;
 
     /// <summary>A shared secret every client must send first (<c>(:op "auth" :token "…")</c>); null for none.</summary>

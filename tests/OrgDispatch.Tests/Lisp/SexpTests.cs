@@ -1,6 +1,6 @@
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Lisp;
 
 public sealed class SexpTests
 {

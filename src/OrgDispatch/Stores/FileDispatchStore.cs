@@ -5,7 +5,7 @@ using OrgDispatch.Document;
 using OrgDispatch.Queue;
 using OrgDispatch.Syntax;
 
-namespace OrgDispatch.Transports;
+namespace OrgDispatch.Stores;
 
 /// <summary>
 /// The local-file transport, the embedded default: the dispatch file on this machine's disk.
@@ -229,8 +229,9 @@ public sealed partial class FileDispatchStore : IDispatchStore
         {
             int fd = Native.Open(System.IO.Path.GetDirectoryName(file)!, 0 /* O_RDONLY */);
             if (fd < 0) return;
-            Native.Fsync(fd);
-            Native.Close(fd);
+            // Best effort: a folder that cannot be synced (some file systems) still has the rename.
+            _ = Native.Fsync(fd);
+            _ = Native.Close(fd);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -1,14 +1,15 @@
 using System.Globalization;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Syntax;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Hub;
 
 /// <summary>
 /// The queue's values as property lists on the wire, both ways: the hub writes them, the client
 /// reads them back into the same .NET types. docs/protocol.md documents every key.
 /// </summary>
-internal static class HarnessWire
+internal static class HubWire
 {
     public static SexpList Task(DispatchTask t) => Sexp.Plist(
         ("id", Sexp.String(t.Id)),
@@ -163,7 +164,7 @@ internal static class HarnessWire
         TaskBlockedException tb => ErrorPlist("blocked", e.Message, tb.TaskId, tb.State, tb.Move, ("waiting-for", Strings(tb.WaitingFor))),
         DispatchConflictException c => ErrorPlist("illegal_transition", e.Message, c.TaskId, c.State, c.Move),
         DispatchStoreException => ErrorPlist("transport", e.Message),
-        HarnessRequestException r => ErrorPlist(r.Code, e.Message),
+        HubRequestException r => ErrorPlist(r.Code, e.Message),
         ArgumentException or FormatException => ErrorPlist("bad_request", e.Message),
         _ => ErrorPlist("internal", "The hub failed to handle the request: " + e.Message),
     };
@@ -184,7 +185,7 @@ internal static class HarnessWire
             "illegal_transition" when task is not null && state is not null && move is not null => new IllegalTransitionException(task, state.Value, move.Value),
             "transport" => new DispatchStoreException(message),
             "bad_request" => new ArgumentException(message),
-            _ => new HarnessRemoteException(code, message),
+            _ => new HubRemoteException(code, message),
         };
     }
 
@@ -242,14 +243,14 @@ internal static class HarnessWire
 /// <c>eval_disabled</c>, <c>unknown_op</c>).</summary>
 /// <param name="code">The hub's error code (see docs/protocol.md).</param>
 /// <param name="message">The hub's message.</param>
-public sealed class HarnessRemoteException(string code, string message) : Exception(message)
+public sealed class HubRemoteException(string code, string message) : Exception(message)
 {
     /// <summary>The hub's error code.</summary>
     public string Code { get; } = code;
 }
 
 /// <summary>A request the hub refuses with a specific error code.</summary>
-internal sealed class HarnessRequestException(string code, string message) : Exception(message)
+internal sealed class HubRequestException(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;
 }

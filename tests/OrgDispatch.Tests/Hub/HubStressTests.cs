@@ -1,11 +1,14 @@
+using OrgDispatch.Tests.Framing;
 using System.Net.Sockets;
 using System.Text;
 using OrgDispatch.Document;
-using OrgDispatch.Harness;
+using OrgDispatch.Framing;
+using OrgDispatch.Hub;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
-using OrgDispatch.Transports;
+using OrgDispatch.Stores;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Hub;
 
 /// <summary>Many real clients on real sockets: races, hostile input, clients that stop reading.</summary>
 public sealed class HubStressTests
@@ -14,7 +17,7 @@ public sealed class HubStressTests
     public async Task Thirty_two_clients_racing_claim_every_task_exactly_once()
     {
         const int Tasks = 320, Clients = 32;
-        await using Hub hub = await Hub.StartAsync(tasks: Tasks);
+        await using TestHub hub = await TestHub.StartAsync(tasks: Tasks);
         var queues = Enumerable.Range(0, Clients).Select(_ => hub.Connect()).ToArray();
         try
         {
@@ -58,8 +61,8 @@ public sealed class HubStressTests
     public async Task Garbage_from_many_connections_does_not_disturb_well_behaved_clients()
     {
         const int Tasks = 120;
-        var options = new HarnessServerOptions { MaxQueuedBytes = 256 * 1024, SocketSendBufferSize = 8 * 1024, Framing = new HarnessFramingOptions { MaxMessageLength = 64 * 1024 } };
-        await using Hub hub = await Hub.StartAsync(tasks: Tasks, options);
+        var options = new HubServerOptions { MaxQueuedBytes = 256 * 1024, SocketSendBufferSize = 8 * 1024, Framing = new HarnessFramingOptions { MaxMessageLength = 64 * 1024 } };
+        await using TestHub hub = await TestHub.StartAsync(tasks: Tasks, options);
         long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
 
         // A client that sends one request and then never reads: it must be dropped, not waited for.
@@ -111,9 +114,9 @@ public sealed class HubStressTests
     {
         var release = new TaskCompletionSource<Sexp>(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new HarnessServerOptions { AllowEval = true, Evaluator = (_, _) => { started.TrySetResult(); return release.Task; } };
-        Hub hub = await Hub.StartAsync(tasks: 1, options);
-        await using var client = new HarnessClient(hub.ClientOptions with { MaxConnectAttempts = 1 });
+        var options = new HubServerOptions { AllowEval = true, Evaluator = (_, _) => { started.TrySetResult(); return release.Task; } };
+        TestHub hub = await TestHub.StartAsync(tasks: 1, options);
+        await using var client = new HubClient(hub.ClientOptions with { MaxConnectAttempts = 1 });
         Task<Sexp> slow = client.RequestAsync(Sexp.Plist(("op", Sexp.String("eval")), ("expr", Sexp.String("(sleep-for 1)"))));
         await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Task stopping = hub.DisposeAsync().AsTask();

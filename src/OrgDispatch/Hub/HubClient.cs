@@ -4,18 +4,20 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrgDispatch.Framing;
+using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Hub;
 
-/// <summary>How a <see cref="HarnessClient"/> reaches its hub.</summary>
-public sealed record HarnessClientOptions
+/// <summary>How a <see cref="HubClient"/> reaches its hub.</summary>
+public sealed record HubClientOptions
 {
     /// <summary>The hub's host name or address. Default 127.0.0.1.</summary>
     public string Host { get; init; } = "127.0.0.1";
 
     /// <summary>The hub's port. Default 9105.</summary>
-    public int Port { get; init; } = HarnessServerOptions.DefaultPort;
+    public int Port { get; init; } = HubServerOptions.DefaultPort;
 
     /// <summary>The hub's shared secret, sent first on every connection; null when the hub has none.</summary>
     public string? Token { get; init; }
@@ -40,11 +42,11 @@ public sealed record HarnessClientOptions
 
     /// <summary>Parses <c>HOST:PORT</c> (or <c>HOST</c>, or <c>[IPv6]:PORT</c>) into options.</summary>
     /// <exception cref="FormatException">The text is not a host and port.</exception>
-    public static HarnessClientOptions Parse(string hostAndPort)
+    public static HubClientOptions Parse(string hostAndPort)
     {
         ArgumentNullException.ThrowIfNull(hostAndPort);
         string host = hostAndPort;
-        int port = HarnessServerOptions.DefaultPort;
+        int port = HubServerOptions.DefaultPort;
         int colon = hostAndPort.LastIndexOf(':');
         // A port follows the only colon (host:port) or a bracketed IPv6 address ([::1]:port).
         bool hasPort = colon > 0 && (hostAndPort.IndexOf(':') == colon || hostAndPort[colon - 1] == ']');
@@ -58,7 +60,7 @@ public sealed record HarnessClientOptions
         }
         host = host.Trim('[', ']');
         if (host.Length == 0) throw new FormatException($"\"{hostAndPort}\" is not HOST:PORT: the host is missing.");
-        return new HarnessClientOptions { Host = host, Port = port };
+        return new HubClientOptions { Host = host, Port = port };
     }
 
     internal void Validate()
@@ -84,9 +86,9 @@ public sealed record HarnessClientOptions
 /// <remarks>A request under way when the connection breaks fails with
 /// <see cref="DispatchStoreException"/>; it is not repeated, since it may have been applied (a claim
 /// can be repeated safely: it answers AlreadyYours). Events sent while no connection was up are missed.</remarks>
-public sealed partial class HarnessClient : IAsyncDisposable
+public sealed partial class HubClient : IAsyncDisposable
 {
-    private readonly HarnessClientOptions _options;
+    private readonly HubClientOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly List<Channel<DispatchEvent>> _subscribers = [];
@@ -97,9 +99,9 @@ public sealed partial class HarnessClient : IAsyncDisposable
     /// <summary>Creates a client; nothing connects until the first request.</summary>
     /// <param name="options">Where the hub is, token, timeouts; null for 127.0.0.1:9105.</param>
     /// <param name="logger">Connection attempts and losses; null for none.</param>
-    public HarnessClient(HarnessClientOptions? options = null, ILogger<HarnessClient>? logger = null)
+    public HubClient(HubClientOptions? options = null, ILogger<HubClient>? logger = null)
     {
-        _options = options ?? new HarnessClientOptions();
+        _options = options ?? new HubClientOptions();
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -108,8 +110,8 @@ public sealed partial class HarnessClient : IAsyncDisposable
     public string Address => $"tcp://{_options.Host}:{_options.Port}";
 
     /// <summary>Connects now (requests connect on their own; this surfaces an unreachable hub early).</summary>
-    /// <exception cref="DispatchStoreException">The hub cannot be reached after <see cref="HarnessClientOptions.MaxConnectAttempts"/> attempts.</exception>
-    /// <exception cref="HarnessRemoteException">The hub refused the token.</exception>
+    /// <exception cref="DispatchStoreException">The hub cannot be reached after <see cref="HubClientOptions.MaxConnectAttempts"/> attempts.</exception>
+    /// <exception cref="HubRemoteException">The hub refused the token.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default) => await GetSessionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sends a request and returns its result.</summary>
@@ -118,7 +120,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
     /// <returns>The response's <c>:result</c>.</returns>
     /// <exception cref="DispatchException">The queue refused (the same types as <see cref="DispatchQueue"/> throws).</exception>
     /// <exception cref="ArgumentException">The hub found the request malformed.</exception>
-    /// <exception cref="HarnessRemoteException">Another error the hub reported (its code says which).</exception>
+    /// <exception cref="HubRemoteException">Another error the hub reported (its code says which).</exception>
     /// <exception cref="DispatchStoreException">The hub is unreachable, the connection broke, the request timed out,
     /// or the hub could not reach its own store.</exception>
     public async Task<Sexp> RequestAsync(SexpList payload, CancellationToken cancellationToken = default)
@@ -128,7 +130,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
         Session session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
         SexpList response = await session.SendAsync(Interlocked.Increment(ref _nextId), payload, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
         if (response.GetBool("ok")) return response.Get("result") ?? Sexp.Nil;
-        throw HarnessWire.ReadError(response.GetList("error") ?? Sexp.Nil);
+        throw HubWire.ReadError(response.GetList("error") ?? Sexp.Nil);
     }
 
     /// <summary>The hub's events as they arrive, until cancelled. Reconnects when the connection is
@@ -213,9 +215,10 @@ public sealed partial class HarnessClient : IAsyncDisposable
     }
 
     /// <summary>One TCP connection: a writer guarded by a lock, a reader loop matching responses to requests.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The reader loop owns the session's lifetime and disposes the stream when it ends; the lock has no wait handle.")]
     private sealed class Session
     {
-        private readonly HarnessClient _client;
+        private readonly HubClient _client;
         private readonly Socket _socket;
         private readonly NetworkStream _stream;
         private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -224,7 +227,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
         private string? _closeReason;
         private string? _closeCode;
 
-        private Session(HarnessClient client, Socket socket)
+        private Session(HubClient client, Socket socket)
         {
             _client = client;
             _socket = socket;
@@ -235,7 +238,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
 
         public Task Closed => _closed.Task;
 
-        public static async Task<Session> OpenAsync(HarnessClient client, CancellationToken cancellationToken)
+        public static async Task<Session> OpenAsync(HubClient client, CancellationToken cancellationToken)
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
@@ -267,7 +270,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
                 if (!answer.GetBool("ok"))
                 {
                     await session.CloseAsync().ConfigureAwait(false);
-                    throw HarnessWire.ReadError(answer.GetList("error") ?? Sexp.Nil);
+                    throw HubWire.ReadError(answer.GetList("error") ?? Sexp.Nil);
                 }
             }
             return session;
@@ -281,7 +284,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
             {
                 // Closed before the request was registered: Fail has already run, so fail it here.
                 if (!IsOpen) throw new DispatchStoreException($"Lost the hub at {_client.Address}: {_closeReason ?? "the connection closed"}.");
-                byte[] frame = HarnessMessage.Encode(new HarnessMessage("request", id, payload), LispDialect.Emacs, _client._options.Framing);
+                byte[] frame = HubMessage.Encode(new HubMessage("request", id, payload), LispDialect.Emacs, _client._options.Framing);
                 await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
@@ -324,20 +327,20 @@ public sealed partial class HarnessClient : IAsyncDisposable
 
         private async Task ReadLoopAsync()
         {
-            var reader = new HarnessMessageReader(_stream, _client._options.Framing, SexpReader.DefaultMaxDepth);
+            var reader = new HubMessageReader(_stream, _client._options.Framing, SexpReader.DefaultMaxDepth);
             string reason = "the hub closed the connection";
             try
             {
                 while (await reader.ReadAsync(_client._disposed.Token).ConfigureAwait(false) is { } value)
                 {
-                    HarnessMessage message = HarnessMessage.FromSexp(value);
+                    HubMessage message = HubMessage.FromSexp(value);
                     switch (message.Type)
                     {
                         case "response":
                             if (_pending.TryGetValue(message.Id, out var reply)) reply.TrySetResult(message.Payload);
                             break;
                         case "event":
-                            _client.Publish(HarnessWire.ReadEvent(message.Payload));
+                            _client.Publish(HubWire.ReadEvent(message.Payload));
                             break;
                         case "error":
                             // The hub's reason for closing; the close itself follows.
@@ -370,7 +373,7 @@ public sealed partial class HarnessClient : IAsyncDisposable
             foreach (var reply in _pending.Values)
             {
                 reply.TrySetException(_closeCode == "unauthorized"
-                    ? new HarnessRemoteException("unauthorized", _closeReason ?? reason)
+                    ? new HubRemoteException("unauthorized", _closeReason ?? reason)
                     : new DispatchStoreException($"Lost the hub at {_client.Address}: {reason}."));
             }
         }

@@ -1,12 +1,11 @@
 using System.Buffers;
-using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
 using OrgDispatch.Text;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Framing;
 
 /// <summary>What a frame's length counts.</summary>
 public enum FrameLengthUnit

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Globalization;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Lisp;
 
 /// <summary>
 /// An s-expression as Harness Communication peers exchange them: lists (and so property lists),

@@ -3,7 +3,7 @@ using OrgDispatch.Document;
 using OrgDispatch.Queue;
 using OrgDispatch.Syntax;
 
-namespace OrgDispatch.Transports;
+namespace OrgDispatch.Stores;
 
 /// <summary>A dispatch file held in memory: for tests of code that uses a <see cref="DispatchQueue"/>,
 /// and for programs that keep the queue themselves. Transactions run one at a time.</summary>

@@ -5,7 +5,7 @@ using OrgDispatch.Document;
 using OrgDispatch.Queue;
 using OrgDispatch.Syntax;
 
-namespace OrgDispatch.Transports;
+namespace OrgDispatch.Stores;
 
 /// <summary>
 /// Group commit over another store: transactions that arrive while a write is under way are run
@@ -54,7 +54,7 @@ public sealed class BatchingDispatchStore : IDispatchStore
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transaction);
         var update = new PendingUpdate<T>(options, transaction, cancellationToken);
-        if (!_pending.Writer.TryWrite(update)) throw new ObjectDisposedException(nameof(BatchingDispatchStore));
+        ObjectDisposedException.ThrowIf(!_pending.Writer.TryWrite(update), this);
         return await update.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace OrgDispatch.Harness;
+namespace OrgDispatch.Lisp;
 
 /// <summary>
 /// Prints s-expressions so that the chosen peer's reader gets the same value back:

@@ -1,11 +1,12 @@
+using OrgDispatch.Tests.Lisp;
 using System.Buffers;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using OrgDispatch.Harness;
+using OrgDispatch.Framing;
 using OrgDispatch.Tests.Infrastructure;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Framing;
 
 public sealed class FramingTests
 {

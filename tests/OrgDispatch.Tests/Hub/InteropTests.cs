@@ -1,8 +1,8 @@
-using OrgDispatch.Harness;
+using OrgDispatch.Lisp;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Queue;
 
-namespace OrgDispatch.Tests.Harness;
+namespace OrgDispatch.Tests.Hub;
 
 /// <summary>A real Lisp peer: Emacs in batch mode talks to the hub over TCP with its own printer,
 /// framing by its own <c>length</c>, and reads the replies with its own reader.</summary>
@@ -15,7 +15,7 @@ public sealed class InteropTests
     {
         const string title = "Fix 😀 → é";
         string text = DispatchFiles.Pending(2).Replace("Task number 1", title);
-        await using Hub hub = await Hub.StartAsync(text: text);
+        await using TestHub hub = await TestHub.StartAsync(text: text);
 
         string output = await Task.Run(() => ProcessRunner.Run("emacs", ["-Q", "--batch", "-l", Script, hub.Port.ToString()], TimeSpan.FromMinutes(1)));
 
