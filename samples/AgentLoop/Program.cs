@@ -7,9 +7,8 @@
 // agents (timmy, ezra, cleo, allegro) work side by side, each with its own store, as separate
 // processes would. --socket works on the file's buffer in a running Emacs (docs/transports.md)
 // instead of on the file: open the file in that Emacs and watch the agents work.
-using OrgDispatch.Emacs;
+using OrgDispatch;
 using OrgDispatch.Queue;
-using OrgDispatch.Stores;
 
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
@@ -33,24 +32,36 @@ for (int i = 1; i + 1 < args.Length; i += 2)
 }
 if (agents.Count == 0) agents.AddRange(["timmy", "ezra", "cleo", "allegro"]);
 path = Path.GetFullPath(path);
-// The only line that differs between the transports: where the text lives.
-IDispatchStore OpenStore() => socket is null
-    ? new FileDispatchStore(path)
-    : new EmacsDispatchStore(new EmacsServerClient(EmacsServerEndpoint.Resolve(socket)), path);
-Console.WriteLine($"working on {OpenStore().Location} as {string.Join(", ", agents)}");
+// The only thing that differs between the transports: where the text lives.
+var where = new DispatchConnectionOptions
+{
+    Transport = socket is null ? DispatchTransport.File : DispatchTransport.Emacs,
+    FilePath = path,
+    EmacsSocket = socket,
+    Queue = new DispatchOptions { DefaultLease = TimeSpan.FromMinutes(5), MaxAttempts = 2 },
+};
 
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-await Task.WhenAll(agents.Select(agent => Task.Run(() => RunAgent(agent, OpenStore(), stop.Token))));
+await using (var first = DispatchConnection.Open(where))
+{
+    Console.WriteLine($"working on {first.Queue.Location} as {string.Join(", ", agents)}");
+}
+// Each agent opens its own connection, as separate processes would.
+await Task.WhenAll(agents.Select(agent => Task.Run(async () =>
+{
+    await using var connection = DispatchConnection.Open(where);
+    await RunAgent(agent, connection.Queue, stop.Token);
+})));
 
-var status = await new DispatchQueue(OpenStore()).GetStatusAsync();
+await using var final = DispatchConnection.Open(where);
+var status = await final.Queue.GetStatusAsync();
 Console.WriteLine("final: " + string.Join(", ", status.Counts.Select(c => $"{c.Value} {c.Key.ToSnakeCase()}")));
 foreach (DispatchProblem p in status.Problems) Console.WriteLine("problem: " + p.Message);
 return 0;
 
-static async Task RunAgent(string agent, IDispatchStore store, CancellationToken ct)
+static async Task RunAgent(string agent, IDispatchQueue queue, CancellationToken ct)
 {
     var lease = TimeSpan.FromMinutes(5);
-    var queue = new DispatchQueue(store, new DispatchOptions { DefaultLease = lease, MaxAttempts = 2 });
     var random = new Random(agent.GetHashCode(StringComparison.Ordinal));
 
     // After a restart, an agent first finishes what it already holds.

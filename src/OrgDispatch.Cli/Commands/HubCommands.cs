@@ -3,11 +3,8 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OrgDispatch.Cli.Output;
-using OrgDispatch.Emacs;
 using OrgDispatch.Hub;
-using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
-using OrgDispatch.Stores;
 
 namespace OrgDispatch.Cli.Commands;
 
@@ -38,79 +35,73 @@ internal static class HubCommands
         foreach (Option o in transport.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
-            TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
+            TextWriter error = parse.InvocationConfiguration.Error;
             if (!IPAddress.TryParse(parse.GetValue(address), out IPAddress? ip))
             {
                 error.WriteLine($"org-dispatch: --address: \"{parse.GetValue(address)}\" is not an IP address.");
                 return ExitCodes.UsageOrTransport;
             }
             string path = parse.GetValue(file)!;
-            TransportKind kind = transport.Choose(parse, file);
-            if (kind == TransportKind.File && !File.Exists(path))
+            DispatchTransport kind = transport.Choose(parse, file);
+            if (kind == DispatchTransport.File && !File.Exists(path))
             {
                 error.WriteLine($"org-dispatch: {path} does not exist (create it with org-dispatch init).");
                 return ExitCodes.UsageOrTransport;
             }
             using var loggers = new StderrLoggerFactory(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
-            var options = DispatchOptions.Default with { MaxAttempts = parse.GetValue(maxAttempts) ?? DispatchOptions.Default.MaxAttempts };
-            IDispatchStore inner;
-            IEmacsEvaluator? emacs;
+            var queueOptions = DispatchOptions.Default with { MaxAttempts = parse.GetValue(maxAttempts) ?? DispatchOptions.Default.MaxAttempts };
+            DispatchConnection connection;
             try
             {
-                (inner, emacs) = transport.OpenStore(parse, kind, path, parse.GetValue(lockTimeout));
+                // Group commit: clients racing each other share writes; each reply still waits for its own.
+                connection = DispatchConnection.Open(transport.ToConnectionOptions(parse, kind, path, queueOptions, parse.GetValue(lockTimeout))
+                    with { GroupCommit = true, LoggerFactory = loggers });
             }
             catch (ArgumentException e)
             {
                 error.WriteLine("org-dispatch: " + e.Message);
                 return ExitCodes.UsageOrTransport;
             }
-            // Group commit: clients racing each other share writes; each reply still waits for its own.
-            await using var store = new BatchingDispatchStore(inner);
-            var queue = new DispatchQueue(store, options, loggers.CreateLogger<DispatchQueue>());
+            await using DispatchConnection opened = connection;
             var serverOptions = new HubServerOptions
             {
                 Address = ip,
                 Port = parse.GetValue(port),
                 Token = parse.GetValue(token),
                 AllowEval = parse.GetValue(allowEval),
-                Evaluator = emacs is null ? null : async (expression, cancel) =>
-                {
-                    try
-                    {
-                        EmacsResult result = await emacs.EvaluateAsync(expression, cancel);
-                        return result.TryRead(out Sexp? value) ? value! : Sexp.String(result.Text);
-                    }
-                    catch (EmacsServerException e)
-                    {
-                        // The client sees a Lisp error as a bad request, anything else as the transport failing.
-                        throw e.Kind == EmacsErrorKind.LispError ? new ArgumentException(e.Message, e) : new DispatchStoreException(e.Message, e);
-                    }
-                },
+                Evaluator = connection.CanEvaluate ? connection.EvaluateAsync : null,
             };
-            await using var server = new HubServer(queue, serverOptions, loggers.CreateLogger<HubServer>());
-            try
-            {
-                await server.StartAsync(ct);
-            }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                error.WriteLine($"org-dispatch: cannot listen on {ip}:{serverOptions.Port}: {e.Message}");
-                return ExitCodes.UsageOrTransport;
-            }
-            // One line on stdout that scripts can wait for; the real port when 0 was asked for.
-            output.WriteLine($"serving {store.Location} on {server.LocalEndPoint}");
-            output.Flush();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            await server.StopAsync(CancellationToken.None);
-            return ExitCodes.Success;
+            return await RunHubAsync(parse, connection.Queue, serverOptions, loggers, ct);
         });
         return command;
+    }
+
+    // Serves until Ctrl+C / SIGTERM; prints one line on stdout that scripts can wait for (with the real
+    // port when 0 was asked for).
+    private static async Task<int> RunHubAsync(ParseResult parse, IDispatchQueue queue, HubServerOptions options, ILoggerFactory loggers, CancellationToken ct)
+    {
+        TextWriter output = parse.InvocationConfiguration.Output;
+        await using var server = new HubServer(queue, options, loggers.CreateLogger<HubServer>());
+        try
+        {
+            await server.StartAsync(ct);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"org-dispatch: cannot listen on {options.Address}:{options.Port}: {e.Message}");
+            return ExitCodes.UsageOrTransport;
+        }
+        output.WriteLine($"serving {queue.Location} on {server.LocalEndPoint}");
+        output.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await server.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
     }
 
     private static Command Watch()

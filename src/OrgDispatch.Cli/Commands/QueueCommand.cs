@@ -1,7 +1,5 @@
 using System.CommandLine;
 using OrgDispatch.Cli.Output;
-using OrgDispatch.Emacs;
-using OrgDispatch.Hub;
 using OrgDispatch.Queue;
 
 namespace OrgDispatch.Cli.Commands;
@@ -52,61 +50,44 @@ internal sealed class QueueCommand : Command
             };
             // Over a hub, the hub applies its own --max-attempts and --lock-timeout.
             string path = parse.GetValue(_file)!;
-            TransportKind kind = _transport?.Choose(parse, _file) ?? TransportKind.File;
-            OpenTransport transport;
+            DispatchTransport kind = _transport?.Choose(parse, _file) ?? DispatchTransport.File;
+            DispatchConnection connection;
             try
             {
-                transport = _transport?.Open(parse, kind, path, options, parse.GetValue(_lockTimeout))
-                    ?? TransportOptions.OpenFile(path, options, parse.GetValue(_lockTimeout));
+                connection = DispatchConnection.Open(_transport?.ToConnectionOptions(parse, kind, path, options, parse.GetValue(_lockTimeout))
+                    ?? new DispatchConnectionOptions { FilePath = path, Queue = options, LockTimeout = parse.GetValue(_lockTimeout) });
             }
             catch (ArgumentException e)
             {
                 error.WriteLine("org-dispatch: " + e.Message);
                 return ExitCodes.UsageOrTransport;
             }
-            await using OpenTransport opened = transport;
-            var context = new QueueContext(parse, transport, path, options, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
+            await using DispatchConnection opened = connection;
+            var context = new QueueContext(parse, connection, path, options, _agent is null ? "" : parse.GetValue(_agent)!, lease, json, output, error);
             try
             {
                 return await action(context, ct);
             }
-            catch (TaskNotFoundException e)
+            catch (Exception e) when (e is IDispatchError or ArgumentException)
             {
-                return Fail(context, ExitCodes.NotFound, "not_found", e.Message, e.TaskId);
-            }
-            catch (WrongHolderException e)
-            {
-                return Fail(context, ExitCodes.Conflict, "wrong_holder", e.Message, e.TaskId, e.State, e.Holder);
-            }
-            catch (TaskBlockedException e)
-            {
-                return Fail(context, ExitCodes.Conflict, "blocked", e.Message, e.TaskId, e.State);
-            }
-            catch (DispatchConflictException e)
-            {
-                return Fail(context, ExitCodes.Conflict, "illegal_transition", e.Message, e.TaskId, e.State);
-            }
-            catch (DispatchStoreException e)
-            {
-                return Fail(context, ExitCodes.UsageOrTransport, e.InnerException is EmacsServerException emacs ? Code(emacs) : "transport", e.Message);
-            }
-            catch (EmacsServerException e)
-            {
-                return Fail(context, ExitCodes.UsageOrTransport, Code(e), e.Message);
-            }
-            catch (HubRemoteException e)
-            {
-                return Fail(context, ExitCodes.UsageOrTransport, e.Code, e.Message);
-            }
-            catch (ArgumentException e)
-            {
-                return Fail(context, ExitCodes.UsageOrTransport, "usage", e.Message);
+                return Fail(context, e);
             }
         });
     }
 
-    /// <summary>The JSON error code for an Emacs failure: socket_missing, daemon_not_running, host_unreachable, …</summary>
-    private static string Code(EmacsServerException e) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Kind.ToString());
+    // The code comes from the exception (DispatchErrorCodes.Of); a bad argument here is a usage error.
+    private static int Fail(QueueContext c, Exception e)
+    {
+        (int exit, string code) = e switch
+        {
+            TaskNotFoundException => (ExitCodes.NotFound, DispatchErrorCodes.NotFound),
+            DispatchConflictException conflict => (ExitCodes.Conflict, conflict.Code),
+            IDispatchError other => (ExitCodes.UsageOrTransport, other.Code),
+            _ => (ExitCodes.UsageOrTransport, "usage"),
+        };
+        var conflictOrMissing = e as DispatchException;
+        return Fail(c, exit, code, e.Message, conflictOrMissing?.TaskId, (e as DispatchConflictException)?.State, (e as WrongHolderException)?.Holder);
+    }
 
     private static int Fail(QueueContext c, int exitCode, string code, string message, string? taskId = null, TaskState? state = null, string? holder = null)
     {
@@ -129,11 +110,11 @@ internal sealed class QueueCommand : Command
 }
 
 /// <summary>What a queue command's action works with.</summary>
-internal sealed record QueueContext(System.CommandLine.ParseResult Parse, OpenTransport Transport, string FilePath, DispatchOptions Options, string Agent,
+internal sealed record QueueContext(System.CommandLine.ParseResult Parse, DispatchConnection Connection, string FilePath, DispatchOptions Options, string Agent,
     TimeSpan? Lease, bool Json, TextWriter Output, TextWriter Error)
 {
     /// <summary>The queue over the chosen transport.</summary>
-    public IDispatchQueue Queue => Transport.Queue;
+    public IDispatchQueue Queue => Connection.Queue;
 
     /// <summary>Prints <c>VERB TASK-LINE</c>, or <c>{"task": …}</c> with --json; returns success.</summary>
     public int PrintTask(string verb, DispatchTask task)

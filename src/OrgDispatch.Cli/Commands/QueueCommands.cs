@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OrgDispatch.Cli.Output;
-using OrgDispatch.Hub;
 using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Stores;
@@ -289,20 +288,13 @@ internal static class QueueCommands
         command.SetQueueAction(async (c, ct) =>
         {
             string form = c.Parse.GetValue(expression)!;
-            string text;
-            if (c.Transport.Emacs is { } emacs)
-            {
-                text = (await emacs.EvaluateAsync(form, ct)).Text;
-            }
-            else if (c.Transport.Queue is HubDispatchQueue hub)
-            {
-                text = SexpPrinter.Print(await hub.EvaluateAsync(form, ct));
-            }
-            else
+            if (!c.Connection.CanEvaluate)
             {
                 c.Error.WriteLine("org-dispatch: eval runs Emacs Lisp, so it needs an Emacs: use --transport emacs (--socket) or ssh (--host); the file transport has none.");
                 return ExitCodes.UsageOrTransport;
             }
+            // Emacs's own printed form when it answers directly; the hub's value printed back otherwise.
+            string text = c.Connection.Emacs is { } emacs ? (await emacs.EvaluateAsync(form, ct)).Text : SexpPrinter.Print(await c.Connection.EvaluateAsync(form, ct));
             if (c.Json) JsonOutput.Write(c.Output, w => w.WriteString("result", text));
             else c.Output.WriteLine(text);
             return ExitCodes.Success;

@@ -4,18 +4,8 @@ using System.Globalization;
 using OrgDispatch.Emacs;
 using OrgDispatch.Hub;
 using OrgDispatch.Queue;
-using OrgDispatch.Stores;
 
 namespace OrgDispatch.Cli.Commands;
-
-/// <summary>The four transports.</summary>
-internal enum TransportKind
-{
-    File,
-    Emacs,
-    Ssh,
-    Tcp,
-}
 
 /// <summary>The options that choose where the dispatch file lives (docs/cli.md, docs/transports.md):
 /// <c>--transport</c>, or inferred from <c>--hub</c>, <c>--host</c>, <c>--socket</c> and <c>--file</c>;
@@ -31,10 +21,10 @@ internal sealed class TransportOptions
     public const string SshPortVariable = "ORGDISPATCH_SSH_PORT";
     public const string SshConfigVariable = "ORGDISPATCH_SSH_CONFIG";
 
-    public Option<TransportKind?> Transport { get; } = new("--transport", "-t")
+    public Option<DispatchTransport?> Transport { get; } = new("--transport", "-t")
     {
-        Description = $"Where the dispatch file lives: file, emacs (a buffer in the Emacs daemon here), ssh (a buffer in an Emacs daemon on --host) or tcp (a hub). Default: ${TransportVariable}, else inferred from --hub, --host, --socket, else file.",
-        HelpName = "file|emacs|ssh|tcp",
+        Description = $"Where the dispatch file lives: file, emacs (a buffer in the Emacs daemon here), ssh (a buffer in an Emacs daemon on --host) or hub (an org-dispatch serve; tcp is the same). Default: ${TransportVariable}, else inferred from --hub, --host, --socket, else file.",
+        HelpName = "file|emacs|ssh|hub",
         CustomParser = r => Kind(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--transport"),
         DefaultValueFactory = r => Kind(r, Env(TransportVariable), "$" + TransportVariable),
     };
@@ -110,16 +100,16 @@ internal sealed class TransportOptions
 
     /// <summary>The transport asked for: --transport; else the kind of the first of --hub, --host,
     /// --socket, --file given on the command line; else of the first set in the environment; else file.</summary>
-    public TransportKind Choose(ParseResult parse, Option<string> file)
+    public DispatchTransport Choose(ParseResult parse, Option<string> file)
     {
         if (parse.GetValue(Transport) is { } kind) return kind;
-        List<(Option Option, TransportKind Kind, bool Set)> hints = [];
-        if (Hub is not null) hints.Add((Hub, TransportKind.Tcp, parse.GetValue(Hub) is not null));
+        List<(Option Option, DispatchTransport Kind, bool Set)> hints = [];
+        if (Hub is not null) hints.Add((Hub, DispatchTransport.Hub, parse.GetValue(Hub) is not null));
         hints.AddRange(
         [
-            (Host, TransportKind.Ssh, parse.GetValue(Host) is not null),
-            (Socket, TransportKind.Emacs, parse.GetValue(Socket) is not null),
-            (file, TransportKind.File, true),
+            (Host, DispatchTransport.Ssh, parse.GetValue(Host) is not null),
+            (Socket, DispatchTransport.Emacs, parse.GetValue(Socket) is not null),
+            (file, DispatchTransport.File, true),
         ]);
         foreach (var hint in hints)
         {
@@ -128,67 +118,40 @@ internal sealed class TransportOptions
         return hints.First(h => h.Set).Kind;
     }
 
-    /// <summary>Opens the chosen transport.</summary>
-    /// <exception cref="ArgumentException">A required option is missing (e.g. ssh without a host).</exception>
-    public OpenTransport Open(ParseResult parse, TransportKind kind, string file, DispatchOptions options, TimeSpan? lockTimeout)
+    /// <summary>The library's connection options for the chosen transport, from the command line and environment.</summary>
+    /// <exception cref="ArgumentException">A required option is missing (e.g. ssh without a host, hub without an address).</exception>
+    public DispatchConnectionOptions ToConnectionOptions(ParseResult parse, DispatchTransport kind, string file, DispatchOptions options, TimeSpan? lockTimeout)
     {
-        if (kind == TransportKind.Tcp && Hub is not null)
+        var connection = new DispatchConnectionOptions { Transport = kind, FilePath = file, LockTimeout = lockTimeout, Queue = options, EmacsSocket = parse.GetValue(Socket) };
+        return kind switch
         {
-            HubClientOptions hub = parse.GetValue(Hub) ?? throw new ArgumentException($"The tcp transport needs --hub HOST:PORT (or ${CliOptions.HubVariable}).");
-            var remote = new HubDispatchQueue(hub with { Token = parse.GetValue(Token!), MaxConnectAttempts = 3 });
-            return new OpenTransport(kind, remote, null, remote);
-        }
-        (IDispatchStore store, IEmacsEvaluator? emacs) = OpenStore(parse, kind, file, lockTimeout);
-        return new OpenTransport(kind, new DispatchQueue(store, options), emacs, store);
-    }
-
-    /// <summary>The file transport, for commands that only work on the file (init).</summary>
-    public static OpenTransport OpenFile(string file, DispatchOptions options, TimeSpan? lockTimeout)
-    {
-        var store = new FileDispatchStore(file, lockTimeout);
-        return new OpenTransport(TransportKind.File, new DispatchQueue(store, options), null, store);
-    }
-
-    /// <summary>Opens the store of a file, emacs or ssh transport, with the Emacs behind it, if any.</summary>
-    /// <exception cref="ArgumentException">A required option is missing, or the transport is tcp.</exception>
-    public (IDispatchStore Store, IEmacsEvaluator? Emacs) OpenStore(ParseResult parse, TransportKind kind, string file, TimeSpan? lockTimeout)
-    {
-        switch (kind)
-        {
-            case TransportKind.File:
-                return (new FileDispatchStore(file, lockTimeout), null);
-            case TransportKind.Emacs:
+            DispatchTransport.Hub when Hub is null => throw new ArgumentException("A hub cannot serve another hub: use --transport file, emacs or ssh."),
+            DispatchTransport.Hub => connection with
             {
-                var emacs = new EmacsServerClient(EmacsServerEndpoint.Resolve(parse.GetValue(Socket)));
-                // The daemon's working folder is not ours: give it the full path.
-                return (new EmacsDispatchStore(emacs, Path.GetFullPath(file)), emacs);
-            }
-            case TransportKind.Ssh:
-            {
-                string host = parse.GetValue(Host) ?? throw new ArgumentException($"The ssh transport needs --host HOST (or ${HostVariable}, or $BEZALEL_HOST).");
-                var ssh = new SshOptions
-                {
-                    Host = host,
-                    User = parse.GetValue(User),
-                    Port = parse.GetValue(SshPort),
-                    IdentityFile = parse.GetValue(SshKey) is { } key ? Path.GetFullPath(key) : null,
-                    ConfigFile = parse.GetValue(SshConfig) is { } config ? Path.GetFullPath(config) : null,
-                    ConnectTimeout = parse.GetValue(SshTimeout) ?? TimeSpan.FromSeconds(10),
-                };
-                var emacs = new SshEmacsClient(ssh, parse.GetValue(Socket));
-                // The path is the remote host's: absolute, or relative to the remote home.
-                return (new EmacsDispatchStore(emacs, file), emacs);
-            }
-            default:
-                throw new ArgumentException("A hub cannot serve another hub: use --transport file, emacs or ssh.");
-        }
+                Hub = (parse.GetValue(Hub) ?? throw new ArgumentException($"The hub transport needs --hub HOST:PORT (or ${CliOptions.HubVariable})."))
+                    with { Token = parse.GetValue(Token!), MaxConnectAttempts = 3 },
+            },
+            DispatchTransport.Ssh => connection with { Ssh = Ssh(parse) },
+            _ => connection,
+        };
     }
 
-    private static TransportKind? Kind(ArgumentResult r, string? text, string source)
+    private SshOptions Ssh(ParseResult parse) => new()
+    {
+        Host = parse.GetValue(Host) ?? throw new ArgumentException($"The ssh transport needs --host HOST (or ${HostVariable}, or $BEZALEL_HOST)."),
+        User = parse.GetValue(User),
+        Port = parse.GetValue(SshPort),
+        IdentityFile = parse.GetValue(SshKey) is { } key ? Path.GetFullPath(key) : null,
+        ConfigFile = parse.GetValue(SshConfig) is { } config ? Path.GetFullPath(config) : null,
+        ConnectTimeout = parse.GetValue(SshTimeout) ?? TimeSpan.FromSeconds(10),
+    };
+
+    private static DispatchTransport? Kind(ArgumentResult r, string? text, string source)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
-        if (Enum.TryParse(text, ignoreCase: true, out TransportKind kind) && !int.TryParse(text, out _)) return kind;
-        r.AddError($"{source}: \"{text}\" is not a transport (file, emacs, ssh or tcp).");
+        if (text.Equals("tcp", StringComparison.OrdinalIgnoreCase)) return DispatchTransport.Hub; // the design's name for it
+        if (Enum.TryParse(text, ignoreCase: true, out DispatchTransport kind) && !int.TryParse(text, out _)) return kind;
+        r.AddError($"{source}: \"{text}\" is not a transport (file, emacs, ssh or hub).");
         return null;
     }
 
@@ -211,10 +174,4 @@ internal sealed class TransportOptions
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
-}
-
-/// <summary>An opened transport: the queue, the Emacs behind it (for eval), and what to dispose.</summary>
-internal sealed record OpenTransport(TransportKind Kind, IDispatchQueue Queue, IEmacsEvaluator? Emacs, IAsyncDisposable Resource) : IAsyncDisposable
-{
-    public ValueTask DisposeAsync() => Resource.DisposeAsync();
 }

@@ -139,7 +139,7 @@ public sealed class EmacsDispatchStore : IDispatchStore
         }
         catch (EmacsServerException e)
         {
-            throw new DispatchStoreException(e.Message, e);
+            throw new DispatchStoreException(e.Message, e, e.Code);
         }
         catch (SexpFormatException e)
         {
@@ -197,7 +197,7 @@ public sealed class EmacsDispatchStore : IDispatchStore
     // through the server protocol; a daemon that cannot have one (a TCP server) is not asked again.
     private async Task<EmacsChannel?> GetChannelAsync(CancellationToken cancellationToken)
     {
-        if (!Options.UseChannel || _noChannel || _emacs is not (EmacsServerClient { Endpoint.SocketPath: not null } or SshEmacsClient)) return null;
+        if (!Options.UseChannel || _noChannel || _emacs is not IEmacsSocketRoute { CanRoute: true } route) return null;
         if (Volatile.Read(ref _channel) is { } open) return open;
         await _channelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -217,10 +217,8 @@ public sealed class EmacsDispatchStore : IDispatchStore
                 _noChannel = true;
                 return null;
             }
-            (string reachable, TimeSpan timeout) = _emacs is SshEmacsClient ssh
-                ? (await ssh.ForwardAsync(path.Value, cancellationToken).ConfigureAwait(false), ssh.Timeout)
-                : (path.Value, ((EmacsServerClient)_emacs).Timeout);
-            return _channel = await EmacsChannel.ConnectAsync(reachable, timeout, cancellationToken).ConfigureAwait(false);
+            string reachable = await route.RouteAsync(path.Value, cancellationToken).ConfigureAwait(false);
+            return _channel = await EmacsChannel.ConnectAsync(reachable, route.Timeout, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

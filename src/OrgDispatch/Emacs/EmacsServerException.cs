@@ -1,3 +1,4 @@
+using OrgDispatch.Queue;
 namespace OrgDispatch.Emacs;
 
 /// <summary>What went wrong talking to an Emacs server; each kind has its own remedy.</summary>
@@ -29,13 +30,16 @@ public enum EmacsErrorKind
 }
 
 /// <summary>A request to an Emacs server failed. <see cref="Kind"/> says why; the message says what to do.</summary>
-public sealed class EmacsServerException : Exception
+public sealed class EmacsServerException : Exception, IDispatchError
 {
     /// <summary>Creates the exception.</summary>
     public EmacsServerException(EmacsErrorKind kind, string message, Exception? inner = null) : base(message, inner) => Kind = kind;
 
     /// <summary>What went wrong.</summary>
     public EmacsErrorKind Kind { get; }
+
+    /// <summary>The kind as an error code: <c>socket_missing</c>, <c>daemon_not_running</c>, <c>host_unreachable</c>, …</summary>
+    public string Code => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(Kind.ToString());
 
     /// <summary>True when the connection closed before Emacs sent anything at all (not even its pid):
     /// through an SSH tunnel, the far end could not reach the socket.</summary>

@@ -110,7 +110,12 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     public Task<Sexp> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
         Request(cancellationToken, ("op", Arg("eval")), ("expr", Arg(expression)));
 
-    /// <summary>Disposes the client if the queue owns it.</summary>
+    /// <inheritdoc/>
+    /// <remarks>Every change the hub makes, whoever asked for it; resubscribes after a reconnect
+    /// (events during the gap are not replayed). The same stream as <see cref="HubClient.EventsAsync"/>.</remarks>
+    public IAsyncEnumerable<DispatchEvent> WatchAsync(CancellationToken cancellationToken = default) => _client.EventsAsync(cancellationToken);
+
+    /// <summary>Disposes the client if this queue owns it.</summary>
     public ValueTask DisposeAsync() => _ownsClient ? _client.DisposeAsync() : ValueTask.CompletedTask;
 
     private Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>

@@ -5,7 +5,7 @@ namespace OrgDispatch.Hub;
 
 /// <summary>Turns a request's payload into a queue call and its result into a response payload.
 /// The vocabulary is documented in docs/protocol.md.</summary>
-internal sealed class HubRequestHandler(DispatchQueue queue, HubServerOptions options)
+internal sealed class HubRequestHandler(IDispatchQueue queue, HubServerOptions options)
 {
     /// <summary>The response payload: <c>(:ok t :result R)</c> or <c>(:ok nil :error (…))</c>. Never throws.</summary>
     public async Task<SexpList> HandleAsync(SexpList request, CancellationToken cancellationToken)

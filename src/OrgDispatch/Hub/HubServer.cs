@@ -25,7 +25,7 @@ namespace OrgDispatch.Hub;
 /// </remarks>
 public sealed partial class HubServer : IAsyncDisposable
 {
-    private readonly DispatchQueue _queue;
+    private readonly IDispatchQueue _queue;
     private readonly HubServerOptions _options;
     private readonly ILogger _logger;
     private readonly HubRequestHandler _handler;
@@ -35,15 +35,16 @@ public sealed partial class HubServer : IAsyncDisposable
     private Socket? _listener;
     private IPEndPoint? _endPoint;
     private Task? _acceptLoop;
+    private Task? _eventPump;
     private long _nextConnectionId;
     private long _eventSequence;
     private int _stopped;
 
     /// <summary>Creates a hub for <paramref name="queue"/>; call <see cref="StartAsync"/> to listen.</summary>
-    /// <param name="queue">The queue to serve; the hub subscribes to its <see cref="DispatchQueue.Changed"/> event.</param>
+    /// <param name="queue">The queue to serve (any: a file, an Emacs buffer, even another hub); the hub broadcasts what its <see cref="IDispatchQueue.WatchAsync"/> reports.</param>
     /// <param name="options">Address, port, token, limits; null for the defaults.</param>
     /// <param name="logger">Connections, drops and protocol errors; null for none.</param>
-    public HubServer(DispatchQueue queue, HubServerOptions? options = null, ILogger<HubServer>? logger = null)
+    public HubServer(IDispatchQueue queue, HubServerOptions? options = null, ILogger<HubServer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         _queue = queue;
@@ -81,7 +82,7 @@ public sealed partial class HubServer : IAsyncDisposable
         }
         _listener = listener;
         _endPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _queue.Changed += Broadcast;
+        _eventPump = PumpEventsAsync(_stopping.Token); // subscribes before it first waits, so no change is missed
         _acceptLoop = AcceptLoopAsync(listener);
         Log.Listening(_logger, LocalEndPoint, _queue.Location);
         return Task.CompletedTask;
@@ -93,10 +94,10 @@ public sealed partial class HubServer : IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1 || _listener is null) return;
-        _queue.Changed -= Broadcast;
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        if (_eventPump is not null) await _eventPump.ConfigureAwait(false);
         Task all = Task.WhenAll(_connections.Values.Select(c => c.Finished));
         try
         {
@@ -145,6 +146,35 @@ public sealed partial class HubServer : IAsyncDisposable
             }
             _connections[connection.Id] = connection;
             connection.Start(refuseWith: null);
+        }
+    }
+
+    // Until the hub stops; a watch that fails (a queue whose own source broke) is logged and resumed.
+    private async Task PumpEventsAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (DispatchEvent e in _queue.WatchAsync(stopping).ConfigureAwait(false)) Broadcast(e);
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.WatchFailed(_logger, e);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -438,6 +468,9 @@ public sealed partial class HubServer : IAsyncDisposable
 
         [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Client {Remote} refused: the hub is at its limit of {MaxClients} clients")]
         public static partial void Busy(ILogger logger, EndPoint? remote, int maxClients);
+
+        [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Watching the queue's changes failed; resuming")]
+        public static partial void WatchFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Accepting a connection failed")]
         public static partial void AcceptFailed(ILogger logger, Exception exception);

@@ -157,17 +157,22 @@ internal static class HubWire
     public static string EventName(DispatchEventKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The error payload for an exception the queue (or a bad request) raised.</summary>
-    public static SexpList Error(Exception e) => e switch
+    /// <remarks>The code is the exception's own (<see cref="DispatchErrorCodes.Of"/>); the other keys carry
+    /// what the client needs to raise the same exception type.</remarks>
+    public static SexpList Error(Exception e)
     {
-        TaskNotFoundException nf => ErrorPlist("not_found", e.Message, nf.TaskId),
-        WrongHolderException wh => ErrorPlist("wrong_holder", e.Message, wh.TaskId, wh.State, wh.Move, ("agent", Sexp.String(wh.Agent)), ("holder", Sexp.StringOrNil(wh.Holder))),
-        TaskBlockedException tb => ErrorPlist("blocked", e.Message, tb.TaskId, tb.State, tb.Move, ("waiting-for", Strings(tb.WaitingFor))),
-        DispatchConflictException c => ErrorPlist("illegal_transition", e.Message, c.TaskId, c.State, c.Move),
-        DispatchStoreException => ErrorPlist("transport", e.Message),
-        HubRequestException r => ErrorPlist(r.Code, e.Message),
-        ArgumentException or FormatException => ErrorPlist("bad_request", e.Message),
-        _ => ErrorPlist("internal", "The hub failed to handle the request: " + e.Message),
-    };
+        string code = DispatchErrorCodes.Of(e);
+        return e switch
+        {
+            WrongHolderException wh => ErrorPlist(code, e.Message, wh.TaskId, wh.State, wh.Move, ("agent", Sexp.String(wh.Agent)), ("holder", Sexp.StringOrNil(wh.Holder))),
+            TaskBlockedException tb => ErrorPlist(code, e.Message, tb.TaskId, tb.State, tb.Move, ("waiting-for", Strings(tb.WaitingFor))),
+            DispatchConflictException c => ErrorPlist(code, e.Message, c.TaskId, c.State, c.Move),
+            DispatchException d => ErrorPlist(code, e.Message, d.TaskId),
+            DispatchStoreException => ErrorPlist(code, e.Message, extra: ("transport", Sexp.T)),
+            _ when code == DispatchErrorCodes.Internal => ErrorPlist(code, "The hub failed to handle the request: " + e.Message),
+            _ => ErrorPlist(code, e.Message),
+        };
+    }
 
     /// <summary>The exception an error payload stands for, so a hub's errors look like a file's.</summary>
     public static Exception ReadError(SexpList p)
@@ -177,14 +182,14 @@ internal static class HubWire
         string? task = p.GetString("task");
         TaskState? state = p.GetString("state") is { } s ? ReadState(s) : null;
         TaskMove? move = Enum.TryParse(p.GetString("move"), ignoreCase: true, out TaskMove m) ? m : null;
+        if (p.GetBool("transport") || code == DispatchErrorCodes.Transport) return new DispatchStoreException(message, code: code);
         return code switch
         {
-            "not_found" when task is not null => new TaskNotFoundException(task),
-            "wrong_holder" when task is not null && move is not null => new WrongHolderException(task, move.Value, p.GetString("agent") ?? "", p.GetString("holder")),
-            "blocked" when task is not null => new TaskBlockedException(task, p.GetStrings("waiting-for")),
-            "illegal_transition" when task is not null && state is not null && move is not null => new IllegalTransitionException(task, state.Value, move.Value),
-            "transport" => new DispatchStoreException(message),
-            "bad_request" => new ArgumentException(message),
+            DispatchErrorCodes.NotFound when task is not null => new TaskNotFoundException(task),
+            DispatchErrorCodes.WrongHolder when task is not null && move is not null => new WrongHolderException(task, move.Value, p.GetString("agent") ?? "", p.GetString("holder")),
+            DispatchErrorCodes.Blocked when task is not null => new TaskBlockedException(task, p.GetStrings("waiting-for")),
+            DispatchErrorCodes.IllegalTransition when task is not null && state is not null && move is not null => new IllegalTransitionException(task, state.Value, move.Value),
+            DispatchErrorCodes.BadRequest => new ArgumentException(message),
             _ => new HubRemoteException(code, message),
         };
     }
@@ -243,14 +248,14 @@ internal static class HubWire
 /// <c>eval_disabled</c>, <c>unknown_op</c>).</summary>
 /// <param name="code">The hub's error code (see docs/protocol.md).</param>
 /// <param name="message">The hub's message.</param>
-public sealed class HubRemoteException(string code, string message) : Exception(message)
+public sealed class HubRemoteException(string code, string message) : Exception(message), IDispatchError
 {
     /// <summary>The hub's error code.</summary>
     public string Code { get; } = code;
 }
 
 /// <summary>A request the hub refuses with a specific error code.</summary>
-internal sealed class HubRequestException(string code, string message) : Exception(message)
+internal sealed class HubRequestException(string code, string message) : Exception(message), IDispatchError
 {
     public string Code { get; } = code;
 }

@@ -38,6 +38,10 @@ public sealed record DispatchOptions
     /// claim times and leases are written in UTC.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>How many unread events one <see cref="IDispatchQueue.WatchAsync"/> may hold before it is
+    /// ended with <see cref="DispatchEventsLostException"/>. Default 10,000.</summary>
+    public int WatchBufferSize { get; init; } = 10_000;
+
     internal void Validate()
     {
         Keywords.Validate();
@@ -46,5 +50,6 @@ public sealed record DispatchOptions
         if (string.IsNullOrWhiteSpace(ActivityHeadline) || ActivityHeadline.Contains('\n')) throw new ArgumentException("The activity headline needs a one-line title.", nameof(ActivityHeadline));
         if (string.IsNullOrEmpty(IdPrefix) || IdPrefix.Any(char.IsWhiteSpace)) throw new ArgumentException("The id prefix must be one non-empty word.", nameof(IdPrefix));
         if (RecentActivityCount < 0) throw new ArgumentOutOfRangeException(nameof(RecentActivityCount));
+        if (WatchBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(WatchBufferSize), WatchBufferSize, "A watcher needs room for at least one event.");
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
     private readonly DispatchOptions _options;
     private readonly OrgSyntaxOptions _syntax;
     private readonly ILogger _logger;
+    private readonly DispatchEventFanOut _events;
 
     /// <summary>Creates a queue over <paramref name="store"/>.</summary>
     /// <param name="store">Where the dispatch file lives. The queue does not own it.</param>
@@ -36,6 +37,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
         // A file without #+TODO still parses with the dispatch keywords; a file's own #+TODO wins, as in Org.
         _syntax = new OrgSyntaxOptions { TodoKeywords = _options.Keywords.ToKeywordSet() };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _events = new DispatchEventFanOut(_options.WatchBufferSize);
     }
 
     /// <summary>The options in use.</summary>
@@ -47,10 +49,11 @@ public sealed partial class DispatchQueue : IDispatchQueue
     /// <inheritdoc/>
     public string Location => _store.Location;
 
-    /// <summary>Raised after each change is stored, on the thread that made it (one of this queue's
-    /// callers), in the order the changes completed. Changes made by other queues or processes on
-    /// the same file are not seen. A handler that throws is logged and does not fail the change.</summary>
-    public event Action<DispatchEvent>? Changed;
+    /// <inheritdoc/>
+    /// <remarks>Only changes made through this queue are reported, in the order they completed;
+    /// other queues and processes on the same file are not seen (serve the file through a hub to see
+    /// them all). Publishing never waits for a watcher.</remarks>
+    public IAsyncEnumerable<DispatchEvent> WatchAsync(CancellationToken cancellationToken = default) => _events.WatchAsync(cancellationToken);
 
     /// <summary>The text for a new, empty dispatch file: the <c>#+TODO:</c> line for the keywords,
     /// so Org reads them too, and the activity headline.</summary>
@@ -258,7 +261,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
             foreach (string id in expired ?? [])
             {
                 Log.LeaseExpired(_logger, id);
-                Raise(new DispatchEvent(DispatchEventKind.Expired, id, null));
+                _events.Publish(new DispatchEvent(DispatchEventKind.Expired, id, null));
             }
             if (!expiredOnly) return result;
         }
@@ -270,28 +273,12 @@ public sealed partial class DispatchQueue : IDispatchQueue
         Report(RunAsync(s => s.Finish(id, agent, move, note), cancellationToken),
             t => new DispatchEvent(kind, id, agent, t, Note: move == TaskMove.Release ? null : note));
 
-    /// <summary>Raises <see cref="Changed"/> for a stored change, when there is one to report.</summary>
+    /// <summary>Reports a stored change to the watchers, when there is one to report.</summary>
     private async Task<T> Report<T>(Task<T> change, Func<T, DispatchEvent?> describe)
     {
         T result = await change.ConfigureAwait(false);
-        if (Changed is not null && describe(result) is { } e) Raise(e);
+        if (_events.HasWatchers && describe(result) is { } e) _events.Publish(e);
         return result;
-    }
-
-    private void Raise(DispatchEvent e)
-    {
-        if (Changed is not { } handlers) return;
-        foreach (Action<DispatchEvent> handler in handlers.GetInvocationList().Cast<Action<DispatchEvent>>())
-        {
-            try
-            {
-                handler(e);
-            }
-            catch (Exception ex)
-            {
-                Log.HandlerFailed(_logger, ex, e.Kind);
-            }
-        }
     }
 
     private static void CheckId(string id)
@@ -314,8 +301,5 @@ public sealed partial class DispatchQueue : IDispatchQueue
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Lease on {TaskId} expired; the task was returned")]
         public static partial void LeaseExpired(ILogger logger, string taskId);
-
-        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "A Changed handler failed on a {Kind} event")]
-        public static partial void HandlerFailed(ILogger logger, Exception exception, DispatchEventKind kind);
     }
 }

@@ -51,6 +51,18 @@ public interface IDispatchQueue
 
     /// <inheritdoc cref="DispatchQueue.GetStatusAsync"/>
     Task<DispatchStatus> GetStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every change this queue makes from now on, as it is stored, until
+    /// <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="cancellationToken">Ends the stream (enumeration then completes without an exception
+    /// from <see cref="DispatchQueue"/>; an <see cref="OperationCanceledException"/> may surface from a hub).</param>
+    /// <returns>The events, in the order the changes were stored. Watching starts when enumeration does.</returns>
+    /// <remarks>A <see cref="DispatchQueue"/> reports the changes made through it (in this process); a
+    /// <see cref="Hub.HubDispatchQueue"/> reports every change the hub makes, for every client, and
+    /// resubscribes after a reconnect. Each watcher has its own buffer
+    /// (<see cref="DispatchOptions.WatchBufferSize"/>); one that falls that far behind ends with
+    /// <see cref="DispatchEventsLostException"/>.</remarks>
+    IAsyncEnumerable<DispatchEvent> WatchAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>What kind of change a <see cref="DispatchEvent"/> reports.</summary>

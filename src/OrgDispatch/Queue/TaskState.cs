@@ -53,4 +53,14 @@ public static class TaskStateExtensions
 
     /// <summary>The lower-case name of a move, as the CLI spells it.</summary>
     public static string ToVerb(this TaskMove move) => move.ToString().ToLowerInvariant();
+
+    /// <summary>The move as it reads in a sentence ("Cannot finish TASK-1"): the verb, except where the
+    /// move's name is not one (done, heartbeat, expire).</summary>
+    internal static string ToPhrase(this TaskMove move) => move switch
+    {
+        TaskMove.Done => "finish",
+        TaskMove.Heartbeat => "renew the lease on",
+        TaskMove.Expire => "expire the claim on",
+        _ => move.ToVerb(),
+    };
 }

@@ -99,7 +99,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal("added TASK-0004  [#A] Ship it  (deadline 2026-12-24; after TASK-0002)\n", add.Out);
         var done = await Run("done", "TASK-0002", "--agent", "timmy", "--result", "x");
         Assert.Equal("", done.Out);
-        Assert.Equal("org-dispatch: Cannot done TASK-0002: it is pending, and done is not allowed from pending.\n", done.Err);
+        Assert.Equal("org-dispatch: Cannot finish TASK-0002: it is pending, and done is not allowed from pending.\n", done.Err);
         var report = await Run("report", "--agent", "timmy");
         Assert.Contains("ready for timmy: 1\n  TASK-0002  Task number 2\nactive for timmy: 0\n", report.Out);
     }

@@ -62,11 +62,39 @@ public sealed class HubTests
         Assert.Equal("TASK-9999", (await Assert.ThrowsAsync<TaskNotFoundException>(() => queue.GetTaskAsync("TASK-9999"))).TaskId);
         var wrong = await Assert.ThrowsAsync<WrongHolderException>(() => queue.DoneAsync("TASK-0001", "bob", "x"));
         Assert.Equal("ann", wrong.Holder);
-        Assert.Equal("Cannot done TASK-0001 as bob: it is held by ann.", wrong.Message);
+        Assert.Equal(DispatchErrorCodes.WrongHolder, wrong.Code);
+        Assert.Equal("Cannot finish TASK-0001 as bob: it is held by ann.", wrong.Message);
         var illegal = await Assert.ThrowsAsync<IllegalTransitionException>(() => queue.ReleaseAsync("TASK-0002", "ann"));
         Assert.Equal(TaskState.Pending, illegal.State);
         Assert.Equal(TaskMove.Release, illegal.Move);
         await Assert.ThrowsAsync<ArgumentException>(() => queue.PollAsync("not a tag"));
+    }
+
+    [Fact]
+    public async Task A_hub_serves_any_queue_even_another_hub_and_passes_its_events_on()
+    {
+        await using TestHub origin = await TestHub.StartAsync(tasks: 2);
+        await using HubDispatchQueue upstream = origin.Connect();
+        await using var relay = new HubServer(upstream, new HubServerOptions { Address = System.Net.IPAddress.Loopback, Port = 0 });
+        await relay.StartAsync();
+        await using var client = new HubClient(new HubClientOptions { Port = relay.LocalEndPoint.Port });
+        await using HubDispatchQueue downstream = new(client, ownsClient: false);
+        using var cts = new CancellationTokenSource(Wait);
+        await client.ConnectAsync(cts.Token);
+        Task<List<DispatchEvent>> events = CollectAsync(client, 1, cts.Token);
+        await Task.Delay(200); // the subscription reaches both hubs
+
+        // A change made at the origin, by someone else, reaches the relay's client as an event.
+        await using HubDispatchQueue other = origin.Connect();
+        await other.ClaimAsync("TASK-0002", "bob");
+        DispatchEvent seen = Assert.Single(await events);
+        Assert.Equal((DispatchEventKind.Claimed, "TASK-0002", "bob"), (seen.Kind, seen.TaskId, seen.Agent));
+
+        // Requests through the relay are answered by the origin, with its errors' types and codes.
+        Assert.Equal(ClaimOutcome.Claimed, (await downstream.ClaimAsync("TASK-0001", "ann")).Outcome);
+        var wrong = await Assert.ThrowsAsync<WrongHolderException>(() => downstream.DoneAsync("TASK-0002", "ann", "x"));
+        Assert.Equal("bob", wrong.Holder);
+        Assert.Contains(":CLAIMED_BY: ann", await File.ReadAllTextAsync(origin.FilePath), StringComparison.Ordinal);
     }
 
     [Fact]

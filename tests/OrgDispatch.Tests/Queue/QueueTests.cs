@@ -111,7 +111,7 @@ public sealed class QueueTests
         string before = store.Text;
         var illegal = await Assert.ThrowsAsync<IllegalTransitionException>(() => queue.DoneAsync("TASK-002", "timmy", "ok"));
         Assert.Equal(("TASK-002", TaskState.Pending, TaskMove.Done), (illegal.TaskId, illegal.State, illegal.Move));
-        Assert.Equal("Cannot done TASK-002: it is pending, and done is not allowed from pending.", illegal.Message);
+        Assert.Equal("Cannot finish TASK-002: it is pending, and done is not allowed from pending.", illegal.Message);
         await Assert.ThrowsAsync<IllegalTransitionException>(() => queue.ReleaseAsync("TASK-002", "timmy"));
         await Assert.ThrowsAsync<TaskNotFoundException>(() => queue.ClaimAsync("TASK-999", "timmy"));
         Assert.Equal(before, store.Text);

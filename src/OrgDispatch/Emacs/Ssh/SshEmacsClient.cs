@@ -19,7 +19,7 @@ namespace OrgDispatch.Emacs;
 /// later on both sides and <c>AllowStreamLocalForwarding</c> (on by default) in the server's sshd_config.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The only disposable field is a SemaphoreSlim whose wait handle is never created; the shared SSH connection is meant to outlive the client (CloseSharedConnectionAsync ends it).")]
-public sealed class SshEmacsClient : IEmacsEvaluator
+public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsSocketRoute
 {
     private readonly SshOptions _ssh;
     private readonly string _controlDirectory;
@@ -63,9 +63,11 @@ public sealed class SshEmacsClient : IEmacsEvaluator
     /// <summary>How long one evaluation may take once connected.</summary>
     public TimeSpan Timeout => _local.Timeout;
 
+    bool IEmacsSocketRoute.CanRoute => true;
+
     /// <summary>Forwards another Unix socket on the remote host (OrgDispatch's channel beside the
     /// Emacs server socket) to a local socket through the shared connection; returns the local path.</summary>
-    internal async Task<string> ForwardAsync(string remotePath, CancellationToken cancellationToken)
+    async Task<string> IEmacsSocketRoute.RouteAsync(string remotePath, CancellationToken cancellationToken)
     {
         string local = Path.Combine(_controlDirectory, Hash(_connection + "|" + remotePath) + ".sock");
         if (!await SocketAcceptsAsync(local, cancellationToken).ConfigureAwait(false))
