@@ -2,7 +2,7 @@ namespace OrgDispatch.Queue;
 
 /// <summary>
 /// The task queue as agents use it, whatever carries it: <see cref="DispatchQueue"/> works on a
-/// dispatch file through an <see cref="IDispatchStore"/>; <see cref="Hub.HubDispatchQueue"/>
+/// dispatch file through an <see cref="IDispatchStore"/>; <c>HubDispatchQueue</c>
 /// asks an OrgDispatch hub over TCP. Code written against this interface runs on either.
 /// </summary>
 /// <remarks>The members, their results and their exceptions are those documented on
@@ -58,7 +58,7 @@ public interface IDispatchQueue
     /// from <see cref="DispatchQueue"/>; an <see cref="OperationCanceledException"/> may surface from a hub).</param>
     /// <returns>The events, in the order the changes were stored. Watching starts when enumeration does.</returns>
     /// <remarks>A <see cref="DispatchQueue"/> reports the changes made through it (in this process); a
-    /// <see cref="Hub.HubDispatchQueue"/> reports every change the hub makes, for every client, and
+    /// <c>HubDispatchQueue</c> reports every change the hub makes, for every client, and
     /// resubscribes after a reconnect. Each watcher has its own buffer
     /// (<see cref="DispatchOptions.WatchBufferSize"/>); one that falls that far behind ends with
     /// <see cref="DispatchEventsLostException"/>.</remarks>

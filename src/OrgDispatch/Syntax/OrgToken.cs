@@ -6,6 +6,7 @@ namespace OrgDispatch.Syntax;
 public readonly struct OrgToken
 {
     private readonly TextRange _r1, _r2, _r3, _r4;
+    private readonly int _level;
 
     internal OrgToken(OrgTokenKind kind, int start, int end, int lineEnd, int level, bool commented,
         TextRange r1, TextRange r2, TextRange r3, TextRange r4)
@@ -14,7 +15,7 @@ public readonly struct OrgToken
         Start = start;
         End = end;
         LineEnd = lineEnd;
-        Stars = level;
+        _level = level;
         IsCommented = commented;
         _r1 = r1;
         _r2 = r2;
@@ -38,8 +39,11 @@ public readonly struct OrgToken
     public int LineEnd { get; }
 
     /// <summary>Headline: the number of stars (see <see cref="OrgSyntaxOptions.ReduceLevel"/> for
-    /// the level). List item: the bullet's indentation in bytes.</summary>
-    public int Stars { get; }
+    /// the level); 0 for any other kind.</summary>
+    public int Stars => Kind == OrgTokenKind.Headline ? _level : 0;
+
+    /// <summary>List item: the bullet's indentation in bytes; 0 for any other kind.</summary>
+    public int Indentation => Kind == OrgTokenKind.ListItem ? _level : 0;
 
     /// <summary>Headline: whether the title starts with <c>COMMENT</c>.</summary>
     public bool IsCommented { get; }
@@ -57,15 +61,21 @@ public readonly struct OrgToken
     public TextRange Tags => Kind == OrgTokenKind.Headline ? _r4 : TextRange.None;
 
     /// <summary>The name: of a property, drawer, block, dynamic block, keyword (its key), footnote
-    /// definition (its label) or LaTeX environment; a list item's bullet.</summary>
-    public TextRange Name => Kind == OrgTokenKind.Headline ? TextRange.None : _r1;
+    /// definition (its label) or LaTeX environment.</summary>
+    public TextRange Name => Kind is OrgTokenKind.Headline or OrgTokenKind.ListItem ? TextRange.None : _r1;
+
+    /// <summary>List item: the bullet (<c>-</c>, <c>+</c>, <c>*</c>, <c>1.</c>, <c>2)</c>).</summary>
+    public TextRange Bullet => Kind == OrgTokenKind.ListItem ? _r1 : TextRange.None;
 
     /// <summary>The value: of a property or keyword; a block's parameters; a list item's text after
     /// bullet, counter and checkbox; the text of a comment, fixed-width, clock or footnote line.</summary>
     public TextRange Value => Kind == OrgTokenKind.Headline ? TextRange.None : _r2;
 
-    /// <summary>Lesser block: the lines between the begin and end lines. List item: the counter (<c>[@3]</c>).</summary>
-    public TextRange Contents => Kind is OrgTokenKind.Block or OrgTokenKind.ListItem ? _r3 : TextRange.None;
+    /// <summary>Lesser block: the lines between the begin and end lines.</summary>
+    public TextRange Contents => Kind == OrgTokenKind.Block ? _r3 : TextRange.None;
+
+    /// <summary>List item: the counter cookie (<c>[@3]</c>).</summary>
+    public TextRange Counter => Kind == OrgTokenKind.ListItem ? _r3 : TextRange.None;
 
     /// <summary>List item: the checkbox (<c>[ ]</c>, <c>[X]</c> or <c>[-]</c>).</summary>
     public TextRange Checkbox => Kind == OrgTokenKind.ListItem ? _r4 : TextRange.None;

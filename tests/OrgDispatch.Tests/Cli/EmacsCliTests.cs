@@ -124,9 +124,10 @@ public sealed class EmacsCliTests
             (code, output, err) = CliProcess.Run(["eval", "(list (+ 1 2) \"é\")", "--hub", hub]);
             Assert.True(code == 0, err);
             Assert.Equal("(3 \"é\")", output.Trim());
+            // A Lisp error through the hub keeps the code it has on the emacs transport.
             (code, output, _) = CliProcess.Run(["eval", "(car", "--hub", hub, "--json"]);
             Assert.Equal(2, code);
-            Assert.Contains("\"code\": \"usage\"", output, StringComparison.Ordinal);
+            Assert.Contains("\"code\": \"lisp_error\"", output, StringComparison.Ordinal);
         }
         finally
         {

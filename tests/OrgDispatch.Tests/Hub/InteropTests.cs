@@ -8,7 +8,7 @@ namespace OrgDispatch.Tests.Hub;
 /// framing by its own <c>length</c>, and reads the replies with its own reader.</summary>
 public sealed class InteropTests
 {
-    private static string Script => Path.Combine(TestEnvironment.RepoRoot, "tests", "OrgDispatch.Tests", "Harness", "hub-client.el");
+    private static string Script => Path.Combine(TestEnvironment.RepoRoot, "tests", "OrgDispatch.Tests", "Hub", "hub-client.el");
 
     [RequiresFact(Requirements.Emacs)]
     public async Task Emacs_claims_and_appends_through_the_hub_and_reads_the_replies_and_an_event()

@@ -91,9 +91,11 @@ public sealed class ReaderTests
         reader.Read();
         OrgToken t = reader.Token;
         Assert.Equal(OrgTokenKind.ListItem, t.Kind);
-        Assert.Equal(2, t.Stars);
-        Assert.Equal("-", S(src, t.Name));
-        Assert.Equal("[@3]", S(src, t.Contents));
+        Assert.Equal(2, t.Indentation);
+        Assert.Equal(0, t.Stars);
+        Assert.Equal("-", S(src, t.Bullet));
+        Assert.False(t.Name.IsPresent);
+        Assert.Equal("[@3]", S(src, t.Counter));
         Assert.Equal("[X]", S(src, t.Checkbox));
         Assert.Equal("done thing", S(src, t.Value));
     }
