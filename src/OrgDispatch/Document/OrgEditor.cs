@@ -193,16 +193,16 @@ public sealed class OrgEditor
     /// <summary>The text edits the collected changes make, in source order, against the original source.</summary>
     public IReadOnlyList<OrgTextEdit> ComputeEdits()
     {
-        var edits = new List<(OrgTextEdit Edit, int Order)>();
-        foreach (var (index, changes) in _changes) AddHeadlineEdits(new OrgHeadline(_document, index), changes, edits);
+        var edits = new List<PendingEdit>();
+        foreach (var (index, changes) in _changes) new HeadlineEditWriter(this, new OrgHeadline(_document, index), edits).Write(changes);
         ReadOnlySpan<byte> src = _document.Source.Span;
         foreach (var (index, before, text) in _newHeadlines)
         {
             int at = before ? _document.Record(index).Start
                 : index < 0 ? src.Length : EndOfContent(src, new OrgHeadline(_document, index).SubtreeRange);
-            edits.Add((new OrgTextEdit(at, 0, NewlineIfNeeded(src, at) + text), before ? 6 : 5));
+            edits.Add(new(new OrgTextEdit(at, 0, NewlineIfNeeded(src, at) + text), before ? EditSlot.HeadlineBefore : EditSlot.HeadlineAfter));
         }
-        edits.Sort((a, b) => a.Edit.Start != b.Edit.Start ? a.Edit.Start.CompareTo(b.Edit.Start) : a.Order.CompareTo(b.Order));
+        edits.Sort((a, b) => a.Edit.Start != b.Edit.Start ? a.Edit.Start.CompareTo(b.Edit.Start) : a.Slot.CompareTo(b.Slot));
         for (int i = 1; i < edits.Count; i++)
         {
             var prev = edits[i - 1].Edit;
@@ -222,123 +222,153 @@ public sealed class OrgEditor
     public static string FormatInactive(DateTime when) =>
         "[" + when.ToString("yyyy-MM-dd ddd HH:mm", CultureInfo.InvariantCulture) + "]";
 
-    private void AddHeadlineEdits(OrgHeadline h, HeadlineChanges c, List<(OrgTextEdit, int)> edits)
+    // Where an edit goes among others at the same offset: in the order the text reads, top to bottom.
+    private enum EditSlot
     {
-        ReadOnlySpan<byte> src = _document.Source.Span;
-        Layout layout = Layout.Read(h);
-        string indent = Indentation switch
-        {
-            MetadataIndentation.None => "",
-            MetadataIndentation.Adapt => new string(' ', h.Level + 1),
-            _ => layout.ExistingIndent ?? "",
-        };
-        int afterHeadline = layout.HeadlineEnd;
-        // An insertion at the end of a file without a final newline needs one first, once per point.
-        var led = new HashSet<int>();
-        string Lead(int at) => led.Add(at) ? NewlineIfNeeded(_document.Source.Span, at) : "";
+        TodoKeyword,
+        Closed,
+        Properties,
+        Logbook,
+        ListItems,
+        HeadlineAfter,
+        HeadlineBefore,
+    }
 
-        if (c.Todo is (true, var keyword))
+    private readonly record struct PendingEdit(OrgTextEdit Edit, EditSlot Slot);
+
+    /// <summary>One headline's changes turned into edits: its layout as it stands, the indentation new
+    /// metadata lines take, and the newline an insertion at a file's end needs first (once per point).</summary>
+    private sealed class HeadlineEditWriter
+    {
+        private readonly OrgDocument _document;
+        private readonly OrgHeadline _headline;
+        private readonly Layout _layout;
+        private readonly string _indent;
+        private readonly List<PendingEdit> _edits;
+        private readonly HashSet<int> _led = [];
+
+        public HeadlineEditWriter(OrgEditor editor, OrgHeadline headline, List<PendingEdit> edits)
         {
-            OrgToken t = layout.Headline;
+            _document = editor._document;
+            _headline = headline;
+            _layout = Layout.Read(headline);
+            _indent = editor.Indentation switch
+            {
+                MetadataIndentation.None => "",
+                MetadataIndentation.Adapt => new string(' ', headline.Level + 1),
+                _ => _layout.ExistingIndent ?? "",
+            };
+            _edits = edits;
+        }
+
+        private ReadOnlySpan<byte> Src => _document.Source.Span;
+
+        public void Write(HeadlineChanges c)
+        {
+            if (c.Todo is (true, var keyword)) TodoKeyword(keyword);
+            if (c.Closed is { } closed) Closed(closed);
+            if (c.Properties.Count > 0) Properties(c.Properties);
+            if (c.Logbook.Count > 0) Logbook(c.Logbook);
+            if (c.Items.Count > 0) ListItems(c.Items);
+        }
+
+        private void Add(int start, int length, string text, EditSlot slot) => _edits.Add(new(new OrgTextEdit(start, length, text), slot));
+
+        private string Lead(int at) => _led.Add(at) ? NewlineIfNeeded(Src, at) : "";
+
+        private void TodoKeyword(string? keyword)
+        {
+            OrgToken t = _layout.Headline;
             if (t.TodoKeyword.IsPresent)
             {
                 int end = t.TodoKeyword.End;
-                edits.Add(keyword is null
-                    ? (new OrgTextEdit(t.TodoKeyword.Start, end < t.LineEnd && src[end] == ' ' ? end + 1 - t.TodoKeyword.Start : t.TodoKeyword.Length, ""), 0)
-                    : (new OrgTextEdit(t.TodoKeyword.Start, t.TodoKeyword.Length, keyword), 0));
+                if (keyword is not null) Add(t.TodoKeyword.Start, t.TodoKeyword.Length, keyword, EditSlot.TodoKeyword);
+                else Add(t.TodoKeyword.Start, end < t.LineEnd && Src[end] == ' ' ? end + 1 - t.TodoKeyword.Start : t.TodoKeyword.Length, "", EditSlot.TodoKeyword);
             }
             else if (keyword is not null)
             {
-                edits.Add((new OrgTextEdit(t.Start + t.Stars + 1, 0, keyword + " "), 0));
+                Add(t.Start + t.Stars + 1, 0, keyword + " ", EditSlot.TodoKeyword);
             }
         }
 
-        if (c.Closed is { } closed)
+        private void Closed(string closed)
         {
-            if (layout.Planning is { } planning)
+            if (_layout.Planning is not { } planning)
             {
-                OrgPlanning p = OrgPlanning.Parse(src, planning.Start, planning.LineEnd);
-                if (p.Closed.IsPresent) edits.Add((new OrgTextEdit(p.Closed.Start, p.Closed.Length, closed), 1));
-                else
-                {
-                    int at = planning.Start;
-                    while (at < planning.LineEnd && src[at] is (byte)' ' or (byte)'\t') at++;
-                    edits.Add((new OrgTextEdit(at, 0, "CLOSED: " + closed + " "), 1));
-                }
+                int after = _layout.HeadlineEnd;
+                Add(after, 0, Lead(after) + _indent + "CLOSED: " + closed + "\n", EditSlot.Closed);
+                return;
             }
-            else
+            OrgPlanning p = OrgPlanning.Parse(Src, planning.Start, planning.LineEnd);
+            if (p.Closed.IsPresent)
             {
-                edits.Add((new OrgTextEdit(afterHeadline, 0, Lead(afterHeadline) + indent + "CLOSED: " + closed + "\n"), 1));
+                Add(p.Closed.Start, p.Closed.Length, closed, EditSlot.Closed);
+                return;
             }
+            int at = planning.Start;
+            while (at < planning.LineEnd && Src[at] is (byte)' ' or (byte)'\t') at++;
+            Add(at, 0, "CLOSED: " + closed + " ", EditSlot.Closed);
         }
 
-        if (c.Properties.Count > 0)
+        private void Properties(Dictionary<string, string?> properties)
         {
-            if (layout.PropertyDrawer is { } drawer)
+            if (_layout.PropertyDrawer is { } drawerEnd)
             {
-                EditDrawer(src, drawer, layout, c.Properties, indent, edits);
+                EditDrawer(drawerEnd, properties);
+                return;
             }
-            else if (c.Properties.Values.Any(v => v != null))
+            if (!properties.Values.Any(v => v != null)) return;
+            var sb = new StringBuilder(Lead(_layout.MetadataEnd)).Append(_indent).Append(":PROPERTIES:\n");
+            foreach (var (name, value) in properties)
             {
-                var sb = new StringBuilder(Lead(layout.MetadataEnd)).Append(indent).Append(":PROPERTIES:\n");
-                foreach (var (name, value) in c.Properties)
-                {
-                    if (value != null) sb.Append(PropertyLine(indent, name, value));
-                }
-                sb.Append(indent).Append(":END:\n");
-                edits.Add((new OrgTextEdit(layout.MetadataEnd, 0, sb.ToString()), 2));
+                if (value != null) sb.Append(PropertyLine(_indent, name, value));
             }
+            sb.Append(_indent).Append(":END:\n");
+            Add(_layout.MetadataEnd, 0, sb.ToString(), EditSlot.Properties);
         }
 
-        if (c.Logbook.Count > 0)
+        private void EditDrawer(TextRange drawerEnd, Dictionary<string, string?> properties)
+        {
+            string lineIndent = _layout.ExistingIndent ?? _indent;
+            var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, start, end, _) in _layout.Properties)
+            {
+                string key = Utf8Text.Decode(Src[name.Start..name.End]);
+                if (!properties.TryGetValue(key, out string? value)) continue;
+                bool first = done.Add(key);
+                // The first occurrence takes the new value; repeats go, so the value reads back as set.
+                Add(start, end - start, value != null && first ? PropertyLine(lineIndent, key, value) : "", EditSlot.Properties);
+            }
+            var sb = new StringBuilder();
+            foreach (var (name, value) in properties)
+            {
+                if (value != null && !done.Contains(name)) sb.Append(PropertyLine(lineIndent, name, value));
+            }
+            if (sb.Length > 0) Add(drawerEnd.Start, 0, sb.ToString(), EditSlot.Properties);
+        }
+
+        // Newest first, as Org adds notes (org-log-states-order-reversed).
+        private void Logbook(List<List<string>> entries)
         {
             var sb = new StringBuilder();
-            string itemIndent = layout.LogbookIndent ?? indent;
-            for (int i = c.Logbook.Count - 1; i >= 0; i--)
+            string itemIndent = _layout.LogbookIndent ?? _indent;
+            for (int i = entries.Count - 1; i >= 0; i--)
             {
-                List<string> entry = c.Logbook[i];
+                List<string> entry = entries[i];
                 sb.Append(itemIndent).Append("- ").Append(entry[0]).Append('\n');
                 for (int j = 1; j < entry.Count; j++) sb.Append(itemIndent).Append("  ").Append(entry[j]).Append('\n');
             }
-            if (layout.LogbookBodyStart >= 0)
-            {
-                edits.Add((new OrgTextEdit(layout.LogbookBodyStart, 0, sb.ToString()), 3));
-            }
-            else
-            {
-                edits.Add((new OrgTextEdit(layout.MetadataEnd, 0, Lead(layout.MetadataEnd) + indent + ":LOGBOOK:\n" + sb + indent + ":END:\n"), 3));
-            }
+            if (_layout.LogbookBodyStart >= 0) Add(_layout.LogbookBodyStart, 0, sb.ToString(), EditSlot.Logbook);
+            else Add(_layout.MetadataEnd, 0, Lead(_layout.MetadataEnd) + _indent + ":LOGBOOK:\n" + sb + _indent + ":END:\n", EditSlot.Logbook);
         }
 
-        if (c.Items.Count > 0)
+        private void ListItems(List<string> items)
         {
-            int at = EndOfContent(src, h.SectionRange);
+            int at = EndOfContent(Src, _headline.SectionRange);
             var sb = new StringBuilder(Lead(at));
-            foreach (string item in c.Items) sb.Append("- ").Append(item).Append('\n');
-            edits.Add((new OrgTextEdit(at, 0, sb.ToString()), 4));
+            foreach (string item in items) sb.Append("- ").Append(item).Append('\n');
+            Add(at, 0, sb.ToString(), EditSlot.ListItems);
         }
-    }
-
-    private static void EditDrawer(ReadOnlySpan<byte> src, TextRange drawerEnd, Layout layout, Dictionary<string, string?> properties,
-        string indent, List<(OrgTextEdit, int)> edits)
-    {
-        string lineIndent = layout.ExistingIndent ?? indent;
-        var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, start, end, lineEnd) in layout.Properties)
-        {
-            string key = Utf8Text.Decode(src[name.Start..name.End]);
-            if (!properties.TryGetValue(key, out string? value)) continue;
-            bool first = done.Add(key);
-            // The first occurrence takes the new value; repeats go, so the value reads back as set.
-            string text = value != null && first ? PropertyLine(lineIndent, key, value) : "";
-            edits.Add((new OrgTextEdit(start, end - start, text), 2));
-        }
-        var sb = new StringBuilder();
-        foreach (var (name, value) in properties)
-        {
-            if (value != null && !done.Contains(name)) sb.Append(PropertyLine(lineIndent, name, value));
-        }
-        if (sb.Length > 0) edits.Add((new OrgTextEdit(drawerEnd.Start, 0, sb.ToString()), 2));
     }
 
     // Org's org-property-format, "%-10s %s".

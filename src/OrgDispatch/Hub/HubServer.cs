@@ -211,6 +211,8 @@ public sealed partial class HubServer : IAsyncDisposable
         private readonly SemaphoreSlim _inFlight;
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _authenticated;
+        private bool _authDeadlinePassed;
+        private bool _sawFirst;
         private volatile string? _dropReason;
         private long _queuedBytes;
 
@@ -319,65 +321,28 @@ public sealed partial class HubServer : IAsyncDisposable
 
         /// <summary>Reads and handles requests until the client leaves, breaks the protocol or the hub
         /// stops; returns why, for the closing message (null: the client closed, nothing to say).</summary>
+        // Reads requests until the client closes, breaks the protocol, fails to authenticate, or the hub
+        // stops; returns why, for the closing message.
         private async Task<(string Code, string? Reason)> ReadLoopAsync()
         {
             var reader = new HubMessageReader(_stream, _server._options.Framing, _server._options.MaxDepth);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(_server._stopping.Token, _abort.Token);
             var requests = new List<Task>();
-            bool first = true;
             try
             {
                 while (true)
                 {
-                    Sexp? value;
+                    Sexp? value = await ReadNextAsync(reader, stop.Token).ConfigureAwait(false);
+                    if (value is null) return _authDeadlinePassed ? ("unauthorized", $"No authentication within {_server._options.AuthTimeout.TotalSeconds:0.#} s.") : ("closed", null);
+                    if (!_sawFirst)
+                    {
+                        Dialect = HubMessage.DialectOf(value); // answer each client in its own style
+                        _sawFirst = true;
+                    }
+                    if (ParseRequest(value) is not { } message) continue;
                     if (!_authenticated)
                     {
-                        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-                        deadline.CancelAfter(_server._options.AuthTimeout);
-                        try
-                        {
-                            value = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                        {
-                            return ("unauthorized", $"No authentication within {_server._options.AuthTimeout.TotalSeconds:0.#} s.");
-                        }
-                    }
-                    else
-                    {
-                        value = await reader.ReadAsync(stop.Token).ConfigureAwait(false);
-                    }
-                    if (value is null) return ("closed", null);
-                    if (first)
-                    {
-                        Dialect = HubMessage.DialectOf(value);
-                        first = false;
-                    }
-                    HubMessage message;
-                    try
-                    {
-                        message = HubMessage.FromSexp(value);
-                    }
-                    catch (FormatException e)
-                    {
-                        Reply(0, HubRequestHandler.Failure(new HubRequestException("bad_request", e.Message)));
-                        continue;
-                    }
-                    if (message.Type != "request")
-                    {
-                        Reply(message.Id, HubRequestHandler.Failure(new HubRequestException("bad_request", $"A client sends requests, not :{message.Type}.")));
-                        continue;
-                    }
-                    if (!_authenticated)
-                    {
-                        bool isAuth = string.Equals(message.Payload.GetString("op"), "auth", StringComparison.OrdinalIgnoreCase);
-                        if (!isAuth || !_server.CheckToken(message.Payload.GetString("token")))
-                        {
-                            Log.AuthFailed(_server._logger, Remote);
-                            return ("unauthorized", isAuth ? "Wrong token." : "This hub needs authentication first: (:op \"auth\" :token \"…\").");
-                        }
-                        _authenticated = true;
-                        Reply(message.Id, Sexp.Plist(("ok", Sexp.T), ("result", Sexp.T)));
+                        if (Authenticate(message) is { } refusal) return ("unauthorized", refusal);
                         continue;
                     }
                     await _inFlight.WaitAsync(stop.Token).ConfigureAwait(false);
@@ -404,6 +369,57 @@ public sealed partial class HubServer : IAsyncDisposable
                 await Task.WhenAll(requests).ConfigureAwait(false);
                 await reader.CompleteAsync().ConfigureAwait(false);
             }
+        }
+
+        // The next message, or null at the end of the stream or when an unauthenticated client lets the
+        // authentication deadline pass (then _authDeadlinePassed is set).
+        private async Task<Sexp?> ReadNextAsync(HubMessageReader reader, CancellationToken stop)
+        {
+            if (_authenticated) return await reader.ReadAsync(stop).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            deadline.CancelAfter(_server._options.AuthTimeout);
+            try
+            {
+                return await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                _authDeadlinePassed = true;
+                return null;
+            }
+        }
+
+        // A request envelope, or null after answering what is not one (the connection stays).
+        private HubMessage? ParseRequest(Sexp value)
+        {
+            HubMessage message;
+            try
+            {
+                message = HubMessage.FromSexp(value);
+            }
+            catch (FormatException e)
+            {
+                Reply(0, HubRequestHandler.Failure(new HubRequestException("bad_request", e.Message)));
+                return null;
+            }
+            if (message.Type == "request") return message;
+            Reply(message.Id, HubRequestHandler.Failure(new HubRequestException("bad_request", $"A client sends requests, not :{message.Type}.")));
+            return null;
+        }
+
+        // The first request of a hub with a token must be auth with that token: null when it is (and
+        // answered), else the reason to close.
+        private string? Authenticate(HubMessage message)
+        {
+            bool isAuth = string.Equals(message.Payload.GetString("op"), "auth", StringComparison.OrdinalIgnoreCase);
+            if (!isAuth || !_server.CheckToken(message.Payload.GetString("token")))
+            {
+                Log.AuthFailed(_server._logger, Remote);
+                return isAuth ? "Wrong token." : "This hub needs authentication first: (:op \"auth\" :token \"…\").";
+            }
+            _authenticated = true;
+            Reply(message.Id, Sexp.Plist(("ok", Sexp.T), ("result", Sexp.T)));
+            return null;
         }
 
         private async Task HandleAsync(HubMessage request)
