@@ -3,7 +3,6 @@ using System.Text.Json;
 using OrgDispatch.Cli.Output;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
-using OrgDispatch.Text;
 
 namespace OrgDispatch.Cli.Commands;
 
@@ -57,7 +56,7 @@ internal static class OutlineCommand
                 w.WriteNumber("level", h.Level);
                 WriteRange(w, "todo", src, t.TodoKeyword);
                 WriteRange(w, "priority", src, t.Priority);
-                w.WriteString("title", Utf8Text.Decode(t.Title.Of(src)));
+                w.WriteString("title", t.Title.GetString(src));
                 IReadOnlyList<string> tags = h.Tags;
                 w.WriteStartArray("tags");
                 foreach (string tag in tags) w.WriteStringValue(tag);
@@ -81,7 +80,7 @@ internal static class OutlineCommand
 
     private static void WriteRange(Utf8JsonWriter w, string name, ReadOnlySpan<byte> src, TextRange range)
     {
-        if (range.IsPresent) w.WriteString(name, Utf8Text.Decode(range.Of(src)));
+        if (range.IsPresent) w.WriteString(name, range.GetString(src));
         else w.WriteNull(name);
     }
 

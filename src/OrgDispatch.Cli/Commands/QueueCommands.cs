@@ -36,7 +36,7 @@ internal static class QueueCommands
         command.SetQueueAction(async (c, ct) =>
         {
             string path = c.FilePath;
-            await FileDispatchStore.CreateAsync(path, DispatchQueue.NewFileText(c.Options), ct);
+            await FileDispatchStore.CreateAsync(path, c.Options, ct);
             if (c.Json) JsonOutput.Write(c.Output, w => w.WriteString("created", path));
             else c.Output.WriteLine($"created {path}");
             return ExitCodes.Success;

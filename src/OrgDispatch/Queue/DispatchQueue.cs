@@ -8,7 +8,7 @@ namespace OrgDispatch.Queue;
 /// <summary>
 /// The task queue over a dispatch file: poll, claim, heartbeat, release, done, fail, skip, add,
 /// append and status. Every change is one transaction of the <see cref="IDispatchStore"/>, checked
-/// against <see cref="TransitionTable"/>, and logged in the file the way Org logs it.
+/// against one transition table (docs/dispatch-format.md), and logged in the file the way Org logs it.
 /// </summary>
 /// <remarks>
 /// Thread-safe: the store serialises transactions, so one queue may serve many callers and many
@@ -57,7 +57,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
 
     /// <summary>The text for a new, empty dispatch file: the <c>#+TODO:</c> line for the keywords,
     /// so Org reads them too, and the activity headline.</summary>
-    public static string NewFileText(DispatchOptions? options = null)
+    internal static string NewFileText(DispatchOptions? options = null)
     {
         options ??= DispatchOptions.Default;
         options.Validate();

@@ -15,7 +15,7 @@ public enum TaskState
     Failed,
 }
 
-/// <summary>A move in the state machine. <see cref="TransitionTable"/> says where each one is allowed.</summary>
+/// <summary>A move in the state machine. The transition table in docs/dispatch-format.md says where each one is allowed.</summary>
 public enum TaskMove
 {
     /// <summary>An agent takes a pending task.</summary>

@@ -9,7 +9,7 @@ namespace OrgDispatch.Queue;
 /// <see cref="TaskState.Pending"/> for a retry, or <see cref="TaskState.Failed"/> once the
 /// task has been claimed <see cref="DispatchOptions.MaxAttempts"/> times.
 /// </remarks>
-public static class TransitionTable
+internal static class TransitionTable
 {
     private static readonly (TaskState From, TaskMove Move, TaskState To, TaskState? Exhausted)[] Rows =
     [

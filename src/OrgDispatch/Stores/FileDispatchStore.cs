@@ -31,7 +31,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
     private bool _cleaned;
 
     /// <summary>Opens the store for the file at <paramref name="path"/>; nothing is touched until the first operation.</summary>
-    /// <param name="path">The dispatch file. It must exist by the first operation (see <see cref="CreateAsync"/>).</param>
+    /// <param name="path">The dispatch file. It must exist by the first operation (see <see cref="CreateAsync(string, DispatchOptions?, CancellationToken)"/>).</param>
     /// <param name="lockTimeout">How long a change waits for the lock before it fails; default 10 seconds.</param>
     /// <exception cref="ArgumentException">The path is empty.</exception>
     public FileDispatchStore(string path, TimeSpan? lockTimeout = null)
@@ -54,12 +54,17 @@ public sealed partial class FileDispatchStore : IDispatchStore
     /// <inheritdoc/>
     public string Location => FilePath;
 
-    /// <summary>Creates a dispatch file with <paramref name="text"/>, atomically; fails if it exists.</summary>
+    /// <summary>Creates an empty dispatch file, atomically: the <c>#+TODO:</c> line for the keywords (so Org
+    /// reads them too) and the activity headline. Fails if the file exists.</summary>
     /// <param name="path">Where to create it.</param>
-    /// <param name="text">The content, e.g. <see cref="DispatchQueue.NewFileText"/>.</param>
+    /// <param name="options">The keywords and activity headline to write; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels before the file is created.</param>
     /// <exception cref="DispatchStoreException">The file exists, or the folder cannot be written.</exception>
-    public static async Task CreateAsync(string path, string text, CancellationToken cancellationToken = default)
+    public static Task CreateAsync(string path, DispatchOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(path, DispatchQueue.NewFileText(options), cancellationToken);
+
+    /// <summary>Creates a file with <paramref name="text"/>, atomically; fails if it exists.</summary>
+    internal static async Task CreateAsync(string path, string text, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(text);

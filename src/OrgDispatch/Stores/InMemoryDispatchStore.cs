@@ -12,7 +12,7 @@ public sealed class InMemoryDispatchStore : IDispatchStore
     private readonly SemaphoreSlim _gate = new(1, 1);
     private byte[] _text;
 
-    /// <summary>Starts with <paramref name="text"/> (e.g. <see cref="DispatchQueue.NewFileText"/>).</summary>
+    /// <summary>Starts with <paramref name="text"/> (e.g. a dispatch file's text).</summary>
     public InMemoryDispatchStore(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

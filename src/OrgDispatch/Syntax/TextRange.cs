@@ -20,5 +20,11 @@ public readonly record struct TextRange(int Start, int Length)
     /// <summary>Slices the range out of <paramref name="source"/> (empty when absent).</summary>
     public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> source) => Start < 0 ? default : source.Slice(Start, Length);
 
+    /// <summary>The range of <paramref name="utf8Source"/> as a string (empty when absent); each invalid
+    /// UTF-8 byte becomes one U+FFFD, as Emacs reads it.</summary>
+    /// <param name="utf8Source">The text the range was read from.</param>
+    /// <remarks>Allocates the string; the one place the parser's ranges become strings.</remarks>
+    public string GetString(ReadOnlySpan<byte> utf8Source) => Text.Utf8Text.Decode(Of(utf8Source));
+
     internal static TextRange FromBounds(int start, int end) => new(start, end - start);
 }

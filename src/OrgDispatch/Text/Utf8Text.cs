@@ -6,7 +6,7 @@ namespace OrgDispatch.Text;
 
 /// <summary>Turns UTF-8 source bytes into strings at the edge of the API, the way Emacs reads
 /// them: each invalid byte becomes one U+FFFD.</summary>
-public static class Utf8Text
+internal static class Utf8Text
 {
     /// <summary>Decodes UTF-8 to a string; each invalid byte becomes one U+FFFD, as Emacs reads it.</summary>
     /// <param name="utf8">The bytes.</param>
