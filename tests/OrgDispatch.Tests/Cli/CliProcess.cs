@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Cli;
 
@@ -31,17 +32,6 @@ internal static class CliProcess
     }
 
     /// <summary>Runs to completion (bounded by <paramref name="timeout"/>) and returns exit code and output.</summary>
-    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, TimeSpan? timeout = null)
-    {
-        using var p = Process.Start(StartInfo(args, env))!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"org-dispatch {string.Join(' ', args)} did not finish in time");
-        }
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, TimeSpan? timeout = null) =>
+        ProcessRunner.Exec(StartInfo(args, env), timeout ?? TimeSpan.FromMinutes(2));
 }

@@ -35,32 +35,20 @@ public sealed class OrgElementConformanceTests(ITestOutputHelper output)
     [RequiresFact(Requirements.Emacs)]
     public void Caller_keywords_apply_when_the_file_declares_none()
     {
-        string file = Path.Combine(Path.GetTempPath(), $"od-conf-{Guid.NewGuid():N}.org");
+        using var dir = new TempDirectory();
+        string file = dir.File("keywords.org");
         File.WriteAllText(file, "* PENDING a\n* IN_PROGRESS [#B] b :x:\n* DONE c\n* TODO d\n* WAIT e\n");
-        try
-        {
-            AssertMatchesOrgElement(file, "PENDING IN_PROGRESS | DONE", "WAIT(w@/!) | GONE");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        AssertMatchesOrgElement(file, "PENDING IN_PROGRESS | DONE", "WAIT(w@/!) | GONE");
     }
 
     [RequiresFact(Requirements.Emacs, Requirements.Corpus, Requirements.Python)]
     public void Generated_dispatch_file_matches_org_element()
     {
         string text = ProcessRunner.Run("python3", [Path.Combine(TestEnvironment.CorpusDirectory!, "gen_dispatch.py"), "1500", "11"], TimeSpan.FromMinutes(1));
-        string file = Path.Combine(Path.GetTempPath(), $"od-conf-{Guid.NewGuid():N}.org");
+        using var dir = new TempDirectory();
+        string file = dir.File("generated.org");
         File.WriteAllText(file, text);
-        try
-        {
-            AssertMatchesOrgElement(file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        AssertMatchesOrgElement(file);
     }
 
     [RequiresFact(Requirements.Emacs, Requirements.Corpus, Requirements.Python)]
@@ -79,51 +67,39 @@ public sealed class OrgElementConformanceTests(ITestOutputHelper output)
             edited++;
         }
         OrgDocument result = editor.Apply();
-        string file = Path.Combine(Path.GetTempPath(), $"od-conf-{Guid.NewGuid():N}.org");
+        using var dir = new TempDirectory();
+        string file = dir.File("edited.org");
         File.WriteAllBytes(file, result.ToArray());
-        try
-        {
-            Assert.True(edited > 10);
-            AssertMatchesOrgElement(file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.True(edited > 10);
+        AssertMatchesOrgElement(file);
     }
 
     private void AssertMatchesOrgElement(string file, params string[] sequences)
     {
-        string refJson = Path.Combine(Path.GetTempPath(), $"od-ref-{Guid.NewGuid():N}.json");
-        try
+        using var dir = new TempDirectory();
+        string refJson = dir.File("org-element.json");
+        ProcessRunner.Run("emacs", ["-Q", "--batch", "-l", Referee, file, refJson, .. sequences], TimeSpan.FromMinutes(3));
+        var expected = JsonNode.Parse(File.ReadAllText(refJson))!.AsArray();
+
+        var options = sequences.Length == 0 ? null : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
+        var writer = new StringWriter();
+        OutlineCommand.WriteJson(OrgDocument.Parse(File.ReadAllBytes(file), options), writer);
+        var actual = JsonNode.Parse(writer.ToString())!.AsArray();
+
+        var diffs = new List<string>();
+        if (expected.Count != actual.Count) diffs.Add($"headline count: org-element {expected.Count}, ours {actual.Count}");
+        for (int i = 0; i < Math.Min(expected.Count, actual.Count); i++)
         {
-            ProcessRunner.Run("emacs", ["-Q", "--batch", "-l", Referee, file, refJson, .. sequences], TimeSpan.FromMinutes(3));
-            var expected = JsonNode.Parse(File.ReadAllText(refJson))!.AsArray();
-
-            var options = sequences.Length == 0 ? null : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
-            var writer = new StringWriter();
-            OutlineCommand.WriteJson(OrgDocument.Parse(File.ReadAllBytes(file), options), writer);
-            var actual = JsonNode.Parse(writer.ToString())!.AsArray();
-
-            var diffs = new List<string>();
-            if (expected.Count != actual.Count) diffs.Add($"headline count: org-element {expected.Count}, ours {actual.Count}");
-            for (int i = 0; i < Math.Min(expected.Count, actual.Count); i++)
+            var e = expected[i]!.AsObject();
+            var a = actual[i]!.AsObject();
+            foreach (var (key, value) in e)
             {
-                var e = expected[i]!.AsObject();
-                var a = actual[i]!.AsObject();
-                foreach (var (key, value) in e)
-                {
-                    if (!JsonNode.DeepEquals(value, a[key])) diffs.Add($"line {e["line"]}: {key}: org-element {value?.ToJsonString() ?? "null"}, ours {a[key]?.ToJsonString() ?? "null"}");
-                }
-                if (a.Count != e.Count) diffs.Add($"line {e["line"]}: field count {a.Count} vs {e.Count}");
+                if (!JsonNode.DeepEquals(value, a[key])) diffs.Add($"line {e["line"]}: {key}: org-element {value?.ToJsonString() ?? "null"}, ours {a[key]?.ToJsonString() ?? "null"}");
             }
-            output.WriteLine($"{Path.GetFileName(file)}: {expected.Count} headlines compared, {diffs.Count} differences");
-            Assert.True(diffs.Count == 0, string.Join('\n', diffs.Take(40)));
-            Assert.NotEmpty(expected);
+            if (a.Count != e.Count) diffs.Add($"line {e["line"]}: field count {a.Count} vs {e.Count}");
         }
-        finally
-        {
-            File.Delete(refJson);
-        }
+        output.WriteLine($"{Path.GetFileName(file)}: {expected.Count} headlines compared, {diffs.Count} differences");
+        Assert.True(diffs.Count == 0, string.Join('\n', diffs.Take(40)));
+        Assert.NotEmpty(expected);
     }
 }

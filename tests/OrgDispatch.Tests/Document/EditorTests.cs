@@ -1,3 +1,4 @@
+using OrgDispatch.Tests.Infrastructure;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Document;
@@ -95,7 +96,7 @@ public sealed class EditorTests
             from op in Gen.Choose(0, 4)
             from indent in Gen.Elements(MetadataIndentation.Auto, MetadataIndentation.None, MetadataIndentation.Adapt)
             select (tasks, seed, target, op, indent);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), Prop.ForAll(Arb.From(gen), c =>
+        Check.One(Properties.Config(300), Prop.ForAll(Arb.From(gen), c =>
         {
             string text = SampleFile(c.tasks, c.seed);
             var doc = OrgDocument.Parse(text, Dispatch);

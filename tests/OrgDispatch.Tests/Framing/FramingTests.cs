@@ -35,7 +35,7 @@ public sealed class FramingTests
     /// <summary>Lisp's <c>length</c> counts characters, i.e. code points: one per <see cref="System.Text.Rune"/>.</summary>
     [Fact]
     public void The_length_written_is_the_count_Lisp_gives() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true), Prop.ForAll(Arb.From(SexpGenerators.AnyText()), message =>
+        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(SexpGenerators.AnyText()), message =>
         {
             int lispLength = message.EnumerateRunes().Count();
             byte[] frame = Frame(message);
@@ -166,7 +166,7 @@ public sealed class FramingTests
             from k in Gen.Choose(0, 8)
             from cuts in Gen.ArrayOf(Gen.Choose(0, 200), k)
             select (messages, cuts);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(400).WithQuietOnSuccess(true), Prop.ForAll(Arb.From(cases), c =>
+        Check.One(Properties.Config(400), Prop.ForAll(Arb.From(cases), c =>
         {
             byte[] stream = c.Messages.SelectMany(m => Frame(m, options)).ToArray();
             int[] cuts = c.Cuts.Select(x => x % (stream.Length + 1)).Append(stream.Length).Distinct().Order().ToArray();

@@ -8,30 +8,32 @@ internal static class ProcessRunner
     /// output if it fails or overruns.</summary>
     public static string Run(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
-        };
+        var psi = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory ?? Path.GetTempPath() };
         foreach (string a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        var (code, stdout, stderr) = Exec(psi, timeout);
+        if (code != 0) throw new InvalidOperationException($"{fileName} {string.Join(' ', args)} exited {code}:\n{stderr}\n{stdout}");
+        return stdout;
+    }
+
+    /// <summary>Runs <paramref name="start"/> to completion, with no input, and returns its exit code and
+    /// output; kills the whole process tree and throws if it overruns <paramref name="timeout"/>.</summary>
+    public static (int Code, string Out, string Err) Exec(ProcessStartInfo start, TimeSpan timeout)
+    {
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        using var p = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         p.StandardInput.Close();
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} did not finish within {timeout}");
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}");
         }
         p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', args)} exited {p.ExitCode}:\n{stderr.Result}\n{stdout.Result}");
-        }
-        return stdout.Result;
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Starts a long-running program (a server) whose output lines are collected in

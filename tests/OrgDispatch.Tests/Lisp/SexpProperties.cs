@@ -1,3 +1,4 @@
+using OrgDispatch.Tests.Infrastructure;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Lisp;
@@ -6,7 +7,7 @@ namespace OrgDispatch.Tests.Lisp;
 
 public sealed class SexpProperties
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true);
+    private static readonly Config Config = Properties.Config(500);
 
     [Theory]
     [InlineData(LispDialect.Emacs)]

@@ -56,7 +56,7 @@ public sealed class QueueModelProperties
     [Fact]
     public void The_queue_behaves_like_the_model()
     {
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(60).WithQuietOnSuccess(true),
+        Check.One(Properties.Config(60),
             Prop.ForAll(Arb.From(Specs()), spec => Run(spec).GetAwaiter().GetResult()));
     }
 

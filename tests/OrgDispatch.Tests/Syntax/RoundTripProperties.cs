@@ -10,21 +10,22 @@ namespace OrgDispatch.Tests.Syntax;
 /// <summary>Round-trip and robustness properties, checked by FsCheck from plain facts.</summary>
 public sealed class RoundTripProperties
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true);
-
     [Fact]
-    public void Tokens_of_generated_documents_tile_the_input() =>
-        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Document), doc =>
+    public void Generated_documents_print_back_from_their_tokens_and_their_outline() =>
+        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
         {
-            TokenHelpers.AssertTiles(doc);
+            TokenHelpers.AssertTiles(bytes);
+            Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
+            Assert.Equal(bytes, TokenHelpers.Reprint(OrgDocument.Parse(bytes), bytes));
             return true;
         }));
 
     [Fact]
     public void Random_bytes_never_throw_and_always_round_trip() =>
-        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Bytes), bytes =>
+        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Bytes), bytes =>
         {
             TokenHelpers.AssertTiles(bytes);
+            Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
             OrgDocument doc = OrgDocument.Parse(bytes);
             OutlineCommand.WriteJson(doc, TextWriter.Null);
             foreach (OrgHeadline h in doc.Headlines)
@@ -33,12 +34,12 @@ public sealed class RoundTripProperties
                 _ = h.Properties;
                 _ = OrgTimestamp.Parse(h.Title);
             }
-            return doc.Source.Span.SequenceEqual(bytes);
+            return TokenHelpers.Reprint(doc, bytes).AsSpan().SequenceEqual(bytes);
         }));
 
     [Fact]
     public void Document_outline_agrees_with_a_reader_walk() =>
-        Check.One(Quick, Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
+        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
         {
             OrgDocument doc = OrgDocument.Parse(bytes);
             var starts = new List<int>();
@@ -67,7 +68,8 @@ public sealed class RoundTripProperties
         {
             byte[] bytes = File.ReadAllBytes(file);
             TokenHelpers.AssertTiles(bytes);
-            Assert.Equal(bytes, OrgDocument.Parse(bytes).ToArray());
+            Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
+            Assert.Equal(bytes, TokenHelpers.Reprint(OrgDocument.Parse(bytes), bytes));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using OrgDispatch.Syntax;
 
@@ -31,6 +32,30 @@ internal static class TokenHelpers
             if (--guard < 0) throw new Xunit.Sdk.XunitException("reader did not terminate");
         }
         Assert.Equal(text.Length, expected);
+    }
+
+    /// <summary>The input rebuilt from the tokens alone: each token's own bytes, in order.</summary>
+    public static byte[] Reprint(ReadOnlySpan<byte> text, OrgSyntaxOptions? options = null)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(text.Length + 1);
+        var reader = new OrgReader(text, options);
+        while (reader.Read()) output.Write(reader.TokenSpan);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The input rebuilt from the document's outline: the preamble, then each headline's line
+    /// and section, in document order.</summary>
+    public static byte[] Reprint(OrgDispatch.Document.OrgDocument doc, ReadOnlySpan<byte> source)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(source.Length + 1);
+        int preambleEnd = doc.Headlines.Count > 0 ? doc.GetHeadline(0).LineRange.Start : source.Length;
+        output.Write(source[..preambleEnd]);
+        foreach (OrgDispatch.Document.OrgHeadline h in doc.Headlines)
+        {
+            output.Write(h.LineRange.Of(source));
+            output.Write(h.SectionRange.Of(source));
+        }
+        return output.WrittenSpan.ToArray();
     }
 
     public static string S(ReadOnlySpan<byte> source, TextRange r) => r.IsPresent ? Encoding.UTF8.GetString(r.Of(source)) : "<none>";
