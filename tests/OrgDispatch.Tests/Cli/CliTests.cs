@@ -29,29 +29,55 @@ public sealed class CliTests : IDisposable
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
-    [Fact]
-    public async Task Exit_codes_are_distinct_and_documented()
+    // Each after "claim TASK-0001 --agent ezra": TASK-0001 is held by ezra, TASK-0002 and 3 are pending.
+    public static TheoryData<string[], int> ExitCodeCases => new()
+    {
+        { ["claim", "TASK-0001", "--agent", "timmy"], ExitCodes.Conflict },              // held by another
+        { ["done", "TASK-0002", "--agent", "timmy", "--result", "x"], ExitCodes.Conflict }, // not claimed
+        { ["done", "TASK-0001", "--agent", "timmy", "--result", "x"], ExitCodes.Conflict }, // wrong holder
+        { ["claim", "TASK-9999", "--agent", "timmy"], ExitCodes.NotFound },
+        { ["claim", "TASK-0002"], ExitCodes.UsageOrTransport },                          // no agent
+        { ["claim", "TASK-0002", "--agent", "a b"], ExitCodes.UsageOrTransport },        // not a tag
+        { ["frobnicate"], ExitCodes.UsageOrTransport },
+        { ["next", "--agent", "timmy", "--lease", "soon"], ExitCodes.UsageOrTransport },
+        { ["next", "--agent", "timmy"], ExitCodes.Success },
+        { ["init"], ExitCodes.UsageOrTransport },                                         // the file exists
+    };
+
+    [Theory]
+    [MemberData(nameof(ExitCodeCases))]
+    public async Task Exit_codes_are_distinct_and_documented(string[] args, int expected)
     {
         Assert.Equal(ExitCodes.Success, (await Run("claim", "TASK-0001", "--agent", "ezra")).Code);
+        var result = await Run(args);
+        Assert.True(expected == result.Code, $"org-dispatch {string.Join(' ', args)} exited {result.Code}, not {expected}: {result.Err}");
+    }
+
+    [Fact]
+    public async Task A_conflict_names_the_holder()
+    {
+        await Run("claim", "TASK-0001", "--agent", "ezra");
         var conflict = await Run("claim", "TASK-0001", "--agent", "timmy");
-        Assert.Equal(ExitCodes.Conflict, conflict.Code);
         Assert.Equal("org-dispatch: TASK-0001 is already claimed by ezra.\n", conflict.Err);
-        Assert.Equal(ExitCodes.Conflict, (await Run("done", "TASK-0002", "--agent", "timmy", "--result", "x")).Code);
-        Assert.Equal(ExitCodes.Conflict, (await Run("done", "TASK-0001", "--agent", "timmy", "--result", "x")).Code);
-        Assert.Equal(ExitCodes.NotFound, (await Run("claim", "TASK-9999", "--agent", "timmy")).Code);
-        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("claim", "TASK-0002")).Code); // no agent
-        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("claim", "TASK-0002", "--agent", "a b")).Code);
-        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("frobnicate")).Code);
-        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("next", "--agent", "timmy", "--lease", "soon")).Code);
-        Assert.Equal(ExitCodes.Success, (await Run("next", "--agent", "timmy")).Code);
+    }
+
+    [Fact]
+    public async Task Next_exits_nothing_ready_once_every_task_for_the_agent_is_taken()
+    {
+        Assert.Equal(ExitCodes.Success, (await Run("next", "--agent", "timmy")).Code); // TASK-0002, timmy's only one
         Assert.Equal(ExitCodes.NothingReady, (await Run("next", "--agent", "timmy")).Code);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_a_usage_error_that_says_so_until_init_creates_it()
+    {
         File.Delete(_file);
         var gone = await Run("poll", "--agent", "timmy");
         Assert.Equal(ExitCodes.UsageOrTransport, gone.Code);
-        Assert.Contains("does not exist", gone.Err);
+        Assert.Contains("does not exist", gone.Err, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.UsageOrTransport, (await Run("status")).Code);
         Assert.Equal(ExitCodes.Success, (await Run("init")).Code);
-        Assert.Equal(ExitCodes.UsageOrTransport, (await Run("init")).Code);
+        Assert.Equal(ExitCodes.Success, (await Run("status")).Code);
     }
 
     [Fact]

@@ -15,41 +15,56 @@ public sealed class HubTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task The_queue_works_the_same_through_the_hub()
+    public async Task Claims_through_the_hub_report_who_holds_the_task()
     {
         await using TestHub hub = await TestHub.StartAsync(tasks: 3);
         await using HubDispatchQueue queue = hub.Connect();
 
         Assert.Equal(3, (await queue.PollAsync("ann")).Count);
         ClaimResult claim = await queue.ClaimAsync("TASK-0001", "ann", TimeSpan.FromMinutes(15));
-        Assert.Equal(ClaimOutcome.Claimed, claim.Outcome);
-        Assert.Equal("ann", claim.Holder);
+        Assert.Equal((ClaimOutcome.Claimed, "ann"), (claim.Outcome, claim.Holder));
         Assert.NotNull(claim.Task.Claim!.LeaseExpires);
         Assert.Equal(ClaimOutcome.AlreadyYours, (await queue.ClaimAsync("TASK-0001", "ann")).Outcome);
         ClaimResult other = await queue.ClaimAsync("TASK-0001", "bob");
-        Assert.Equal(ClaimOutcome.ClaimedByOther, other.Outcome);
-        Assert.Equal("ann", other.Holder);
+        Assert.Equal((ClaimOutcome.ClaimedByOther, "ann"), (other.Outcome, other.Holder));
+        Assert.Equal("TASK-0002", (await queue.NextAsync("bob"))?.Id);
+    }
 
-        DispatchTask next = (await queue.NextAsync("bob"))!;
-        Assert.Equal("TASK-0002", next.Id);
+    [Fact]
+    public async Task Every_move_through_the_hub_lands_in_the_file_as_a_direct_queue_reads_it()
+    {
+        await using TestHub hub = await TestHub.StartAsync(tasks: 3);
+        await using HubDispatchQueue queue = hub.Connect();
+        await queue.ClaimAsync("TASK-0001", "ann");
+        await queue.ClaimAsync("TASK-0002", "bob");
+
         Assert.Equal(TaskState.Done, (await queue.DoneAsync("TASK-0001", "ann", "merged \"it\" → main")).State);
         Assert.Equal(TaskState.Pending, (await queue.FailAsync("TASK-0002", "bob", "flaky")).State);
         Assert.Equal(TaskState.Skipped, (await queue.SkipAsync("TASK-0003", "ann")).State);
-        DispatchTask added = await queue.AddAsync(new NewTask { Title = "New work", Agents = ["cy"], Priority = 'A', Deadline = new DateOnly(2026, 12, 1), BlockedBy = ["TASK-0002"] });
-        Assert.Equal("TASK-0004", added.Id);
-        Assert.Equal(["cy"], added.Agents);
-        Assert.Equal(new DateOnly(2026, 12, 1), added.Deadline!.Value.Date);
         ActivityEntry entry = await queue.AppendAsync("cy", "hello");
         Assert.Equal(("cy", "hello"), (entry.Agent, entry.Message));
 
-        // What the hub wrote is what the file says, read without the hub.
         var direct = new DispatchQueue(new FileDispatchStore(hub.FilePath));
         Assert.Equal(await direct.GetTasksAsync(), await queue.GetTasksAsync(), new TaskComparer());
         DispatchStatus status = await queue.GetStatusAsync();
         Assert.True(status.Reachable);
         Assert.Equal(1, status.Counts[TaskState.Done]);
         Assert.Equal("hello", status.RecentActivity[^1].Message);
-        Assert.Contains("merged \"it\" → main", await File.ReadAllTextAsync(hub.FilePath));
+        Assert.Contains("merged \"it\" → main", await File.ReadAllTextAsync(hub.FilePath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_added_task_keeps_every_field_through_the_wire()
+    {
+        await using TestHub hub = await TestHub.StartAsync(tasks: 2);
+        await using HubDispatchQueue queue = hub.Connect();
+
+        DispatchTask added = await queue.AddAsync(new NewTask { Title = "New work", Agents = ["cy"], Priority = 'A', Deadline = new DateOnly(2026, 12, 1), BlockedBy = ["TASK-0002"] });
+
+        Assert.Equal(("TASK-0003", "New work", (char?)'A'), (added.Id, added.Title, added.Priority));
+        Assert.Equal(["cy"], added.Agents);
+        Assert.Equal(["TASK-0002"], added.BlockedBy);
+        Assert.Equal(new DateOnly(2026, 12, 1), added.Deadline!.Value.Date);
     }
 
     [Fact]
