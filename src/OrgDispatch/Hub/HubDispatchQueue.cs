@@ -36,57 +36,57 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> GetTasksAsync(CancellationToken cancellationToken = default) =>
-        HubWire.ReadTasks(await Request(cancellationToken, ("op", Arg("tasks"))).ConfigureAwait(false));
+        HubWire.ReadTasks(await Request(HubOperations.Tasks, [], cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask> GetTaskAsync(string id, CancellationToken cancellationToken = default) =>
-        HubWire.ReadTask(AsList(await Request(cancellationToken, ("op", Arg("task")), ("task", Arg(id))).ConfigureAwait(false)));
+        HubWire.ReadTask(AsList(await Request(HubOperations.TaskById, [("task", Arg(id))], cancellationToken).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DispatchTask>> PollAsync(string agent, CancellationToken cancellationToken = default) =>
-        HubWire.ReadTasks(await Request(cancellationToken, ("op", Arg("poll")), ("agent", Arg(agent))).ConfigureAwait(false));
+        HubWire.ReadTasks(await Request(HubOperations.Poll, [("agent", Arg(agent))], cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public async Task<DispatchTask?> NextAsync(string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default)
     {
-        Sexp result = await Request(cancellationToken, ("op", Arg("next")), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))).ConfigureAwait(false);
+        Sexp result = await Request(HubOperations.Next, [("agent", Arg(agent)), ("lease", HubWire.Lease(lease))], cancellationToken).ConfigureAwait(false);
         return result.IsNil ? null : HubWire.ReadTask(AsList(result));
     }
 
     /// <inheritdoc/>
     public async Task<ClaimResult> ClaimAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        HubWire.ReadClaim(AsList(await Request(cancellationToken, ("op", Arg("claim")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))).ConfigureAwait(false)));
+        HubWire.ReadClaim(AsList(await Request(HubOperations.Claim, [("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))], cancellationToken).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     public Task<DispatchTask> HeartbeatAsync(string id, string agent, TimeSpan? lease = null, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("heartbeat")), ("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease)));
+        TaskRequest(HubOperations.Heartbeat, [("task", Arg(id)), ("agent", Arg(agent)), ("lease", HubWire.Lease(lease))], cancellationToken);
 
     /// <inheritdoc/>
     public Task<DispatchTask> ReleaseAsync(string id, string agent, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("release")), ("task", Arg(id)), ("agent", Arg(agent)));
+        TaskRequest(HubOperations.Release, [("task", Arg(id)), ("agent", Arg(agent))], cancellationToken);
 
     /// <inheritdoc/>
     public Task<DispatchTask> DoneAsync(string id, string agent, string result, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("done")), ("task", Arg(id)), ("agent", Arg(agent)), ("result", Arg(result)));
+        TaskRequest(HubOperations.Done, [("task", Arg(id)), ("agent", Arg(agent)), ("result", Arg(result))], cancellationToken);
 
     /// <inheritdoc/>
     public Task<DispatchTask> FailAsync(string id, string agent, string reason, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("fail")), ("task", Arg(id)), ("agent", Arg(agent)), ("reason", Arg(reason)));
+        TaskRequest(HubOperations.Fail, [("task", Arg(id)), ("agent", Arg(agent)), ("reason", Arg(reason))], cancellationToken);
 
     /// <inheritdoc/>
     public Task<DispatchTask> SkipAsync(string id, string agent, string? reason = null, CancellationToken cancellationToken = default) =>
-        TaskRequest(cancellationToken, ("op", Arg("skip")), ("task", Arg(id)), ("agent", Arg(agent)), ("reason", Sexp.StringOrNil(reason)));
+        TaskRequest(HubOperations.Skip, [("task", Arg(id)), ("agent", Arg(agent)), ("reason", Sexp.StringOrNil(reason))], cancellationToken);
 
     /// <inheritdoc/>
     public Task<DispatchTask> AddAsync(NewTask task, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return ReadTaskAsync(_client.RequestAsync(new SexpList([Sexp.Keyword("op"), Sexp.String("add"), .. HubWire.NewTask(task)]), cancellationToken));
+        return ReadTaskAsync(Request(HubOperations.Add, HubWire.NewTask(task), cancellationToken));
     }
 
     /// <inheritdoc/>
     public async Task<ActivityEntry> AppendAsync(string agent, string message, CancellationToken cancellationToken = default) =>
-        HubWire.ReadActivity(AsList(await Request(cancellationToken, ("op", Arg("append")), ("agent", Arg(agent)), ("message", Arg(message))).ConfigureAwait(false)));
+        HubWire.ReadActivity(AsList(await Request(HubOperations.Append, [("agent", Arg(agent)), ("message", Arg(message))], cancellationToken).ConfigureAwait(false)));
 
     /// <inheritdoc/>
     /// <remarks>An unreachable hub is reported as <see cref="DispatchStatus.Reachable"/> false, like an unreachable file.</remarks>
@@ -94,7 +94,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     {
         try
         {
-            return HubWire.ReadStatus(AsList(await Request(cancellationToken, ("op", Arg("status"))).ConfigureAwait(false)));
+            return HubWire.ReadStatus(AsList(await Request(HubOperations.Status, [], cancellationToken).ConfigureAwait(false)));
         }
         catch (DispatchStoreException e)
         {
@@ -108,7 +108,7 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     /// <returns>The value the hub returned.</returns>
     /// <exception cref="HubRemoteException">The hub refused (<c>eval_disabled</c>, <c>eval_unsupported</c>) or the form failed.</exception>
     public Task<Sexp> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
-        Request(cancellationToken, ("op", Arg("eval")), ("expr", Arg(expression)));
+        Request(HubOperations.Eval, [("expr", Arg(expression))], cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>Every change the hub makes, whoever asked for it; resubscribes after a reconnect
@@ -118,21 +118,16 @@ public sealed class HubDispatchQueue : IDispatchQueue, IAsyncDisposable
     /// <summary>Disposes the client if this queue owns it.</summary>
     public ValueTask DisposeAsync() => _ownsClient ? _client.DisposeAsync() : ValueTask.CompletedTask;
 
-    private Task<DispatchTask> TaskRequest(CancellationToken cancellationToken, params (string, Sexp?)[] pairs) =>
-        ReadTaskAsync(Request(cancellationToken, pairs));
+    private Task<DispatchTask> TaskRequest(HubOperation operation, (string, Sexp?)[] arguments, CancellationToken cancellationToken) =>
+        ReadTaskAsync(Request(operation, arguments, cancellationToken));
 
     private static async Task<DispatchTask> ReadTaskAsync(Task<Sexp> response) => HubWire.ReadTask(AsList(await response.ConfigureAwait(false)));
 
-    private Task<Sexp> Request(CancellationToken cancellationToken, params (string, Sexp?)[] pairs)
-    {
-        foreach ((string key, Sexp? value) in pairs)
-        {
-            if (value is null) throw new ArgumentNullException(key, $"The {key} argument is required.");
-        }
-        return _client.RequestAsync(Sexp.Plist(pairs), cancellationToken);
-    }
+    // Built from the operation's declaration, which checks the arguments (HubOperations).
+    private Task<Sexp> Request(HubOperation operation, (string, Sexp?)[] arguments, CancellationToken cancellationToken) =>
+        _client.RequestAsync(operation.Request(arguments), cancellationToken);
 
-    /// <summary>An argument's value; null stays null so that <see cref="Request"/> names the missing argument.</summary>
+    /// <summary>An argument's value; null stays null so that the request names the missing argument.</summary>
     private static SexpString? Arg(string? value) => value is null ? null : Sexp.String(value);
 
     private static SexpList AsList(Sexp value) => HubWire.AsList(value, "a property list");

@@ -110,13 +110,15 @@ internal static class HubWire
         };
     }
 
-    public static SexpList NewTask(NewTask t) => Sexp.Plist(
+    public static (string, Sexp?)[] NewTask(NewTask t) =>
+    [
         ("title", Sexp.String(t.Title)),
         ("agents", Strings(t.Agents)),
         ("priority", Sexp.StringOrNil(t.Priority?.ToString())),
         ("deadline", Sexp.StringOrNil(t.Deadline?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
         ("blocked-by", Strings(t.BlockedBy)),
-        ("body", Sexp.StringOrNil(t.Body)));
+        ("body", Sexp.StringOrNil(t.Body)),
+    ];
 
     public static NewTask ReadNewTask(SexpList p)
     {
