@@ -50,21 +50,49 @@ public sealed partial class ArchitectureTests
     }
 
     [Fact]
-    public void The_check_sees_a_using_a_qualified_name_and_a_cref()
+    public void The_composition_root_s_types_are_used_only_by_the_composition_root()
     {
-        Assert.Equal(["Hub", "Emacs", "Stores"], Uses("using OrgDispatch.Hub;\nvar x = new OrgDispatch.Emacs.EmacsServerClient();\n/// <see cref=\"Stores.FileDispatchStore\"/>"));
+        // Types in the root namespace (DispatchConnection, ...) need no using, so look for their names.
+        string[] rootTypes = typeof(DispatchConnection).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "OrgDispatch").Select(t => t.Name).ToArray();
+        Assert.Contains("DispatchConnection", rootTypes);
+        var wrong = new List<string>();
+        foreach (string file in Directory.GetFiles(Library, "*.cs", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(Library, file);
+            if (relative.StartsWith("Connection", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal)) continue;
+            string text = File.ReadAllText(file);
+            wrong.AddRange(rootTypes.Where(t => Regex.IsMatch(text, $@"\b{t}\b")).Select(t => $"{relative} uses {t}"));
+        }
+        Assert.True(wrong.Count == 0, string.Join('\n', wrong));
     }
 
-    // A part is used through a using directive, a qualified name, or a cref that names its namespace.
+    [Fact]
+    public void The_check_sees_a_using_a_qualified_name_a_partly_qualified_name_and_a_cref()
+    {
+        Assert.Equal(["Hub", "Emacs", "Lisp", "Stores"], Uses("""
+            using OrgDispatch.Hub;
+            var x = new OrgDispatch.Emacs.EmacsServerClient();
+            var y = Lisp.Sexp.Nil; var z = System.Text.Encoding.UTF8;
+            /// <see cref="Stores.FileDispatchStore"/>
+            """));
+    }
+
+    // A part is used through a using directive, a qualified name, a name qualified from a parent
+    // namespace (Hub.HubClient), or a cref that names its namespace.
     private static IEnumerable<string> Uses(string source)
     {
         foreach (Match m in QualifiedPattern().Matches(source)) yield return m.Groups["part"].Value;
-        foreach (Match m in CrefPattern().Matches(source)) yield return m.Groups["part"].Value;
+        foreach (Match m in PartlyQualifiedPattern().Matches(source))
+        {
+            if (Allowed.ContainsKey(m.Groups["part"].Value)) yield return m.Groups["part"].Value;
+        }
     }
 
     [GeneratedRegex(@"\bOrgDispatch\.(?<part>[A-Z][A-Za-z]+)\b")]
     private static partial Regex QualifiedPattern();
 
-    [GeneratedRegex(@"cref=""(?<part>[A-Z][A-Za-z]+)\.")]
-    private static partial Regex CrefPattern();
+    // "Part.Type" not preceded by a dot or a word (so not System.Text.X or connection.Queue.Y).
+    [GeneratedRegex(@"(?<![\w.])(?<part>[A-Z][A-Za-z]+)\.[A-Z]")]
+    private static partial Regex PartlyQualifiedPattern();
 }

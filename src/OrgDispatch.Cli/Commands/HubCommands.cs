@@ -27,7 +27,7 @@ internal static class HubCommands
         Option<int?> maxAttempts = CliOptions.MaxAttempts();
         Option<TimeSpan?> lockTimeout = CliOptions.LockTimeout();
         Option<bool> verbose = new("--verbose", "-v") { Description = "Log every connection, not only warnings and the start and stop." };
-        var transport = new TransportOptions(tcp: false);
+        var transport = new TransportOptions(hub: false);
         var command = new Command("serve", "Run a hub: serve the dispatch file (on disk, or a buffer in Emacs) to agents over TCP (Harness Communication, docs/protocol.md) until Ctrl+C.")
         {
             file, port, address, token, allowEval, maxAttempts, lockTimeout, verbose,

@@ -80,15 +80,15 @@ internal sealed class TransportOptions
         DefaultValueFactory = _ => Env(SshConfigVariable),
     };
 
-    /// <summary>The tcp transport's options; null for a command that serves the file itself (serve).</summary>
+    /// <summary>The hub transport's options; null for a command that serves the file itself (serve).</summary>
     public Option<HubClientOptions?>? Hub { get; }
 
     public Option<string?>? Token { get; }
 
-    /// <param name="tcp">Whether the tcp transport (a hub) is offered.</param>
-    public TransportOptions(bool tcp = true)
+    /// <param name="hub">Whether the hub transport is offered.</param>
+    public TransportOptions(bool hub = true)
     {
-        if (!tcp) return;
+        if (!hub) return;
         Hub = CliOptions.Hub();
         Token = CliOptions.Token();
     }

@@ -55,14 +55,15 @@ public sealed record DispatchConnectionOptions
     /// call still returns only once its own change is stored. Default false.</summary>
     public bool GroupCommit { get; init; }
 
-    /// <summary>Where the queue logs; null for no logging.</summary>
+    /// <summary>file, emacs, ssh: where the queue logs; null for no logging. (Over a hub the hub logs.)</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }
 
 /// <summary>
 /// An open queue over any transport: the one place that turns <see cref="DispatchConnectionOptions"/>
-/// into an <see cref="IDispatchQueue"/> (and the store and Emacs client under it). The CLI, the hub,
-/// the samples and the MCP server all start here, so adding a transport means changing this class.
+/// into an <see cref="IDispatchQueue"/> (and the store and Emacs client under it). The CLI (every queue
+/// command and <c>serve</c>) and the samples open their queue here, so adding a transport means
+/// changing this class.
 /// </summary>
 /// <example><code>
 /// await using var connection = DispatchConnection.Open(new DispatchConnectionOptions { FilePath = "dispatch.org" });
@@ -94,7 +95,8 @@ public sealed class DispatchConnection : IAsyncDisposable
     /// <summary>Whether <see cref="EvaluateAsync"/> can work here: an Emacs transport, or a hub (which may still refuse).</summary>
     public bool CanEvaluate => Emacs is not null || Queue is HubDispatchQueue;
 
-    /// <summary>Opens a connection. Nothing is read or sent until the first operation.</summary>
+    /// <summary>Opens a connection. Nothing is read from the dispatch file or sent to Emacs or a hub until
+    /// the first operation; the emacs transport does look for its server socket here.</summary>
     /// <param name="options">The transport and its settings.</param>
     /// <returns>The connection; dispose it when done.</returns>
     /// <exception cref="ArgumentException">A setting the transport needs is missing (e.g. ssh without a host), or an option is invalid.</exception>

@@ -34,6 +34,10 @@ public sealed record HubClientOptions
     /// <summary>Connection attempts before giving up, each after a doubling delay. Default 5.</summary>
     public int MaxConnectAttempts { get; init; } = 5;
 
+    /// <summary>How many unread events one <see cref="HubClient.EventsAsync"/> may hold before it is ended
+    /// with <see cref="DispatchEventsLostException"/>. Default 10,000.</summary>
+    public int WatchBufferSize { get; init; } = 10_000;
+
     /// <summary>The delay before the second attempt; it doubles up to <see cref="MaxReconnectDelay"/>. Default 100 ms.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -71,6 +75,7 @@ public sealed record HubClientOptions
         ArgumentNullException.ThrowIfNull(Framing);
         Framing.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnectAttempts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WatchBufferSize);
         foreach (TimeSpan t in new[] { ConnectTimeout, RequestTimeout, ReconnectDelay, MaxReconnectDelay })
         {
             if (t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(t), t, "Timeouts and delays must be positive.");
@@ -133,13 +138,15 @@ public sealed partial class HubClient : IAsyncDisposable
         throw HubWire.ReadError(response.GetList("error") ?? Sexp.Nil);
     }
 
-    /// <summary>The hub's events as they arrive, until cancelled. Reconnects when the connection is
-    /// lost (events in the gap are missed); ends with <see cref="DispatchStoreException"/> when the hub
-    /// stays unreachable. Each call is its own subscription; a slow consumer loses the oldest events
-    /// beyond 1,024 waiting.</summary>
+    /// <summary>The hub's events as they arrive, until cancelled (then <see cref="OperationCanceledException"/>).
+    /// Reconnects when the connection is lost (events in the gap are missed); ends with
+    /// <see cref="DispatchStoreException"/> when the hub stays unreachable. Each call is its own
+    /// subscription with its own buffer (<see cref="HubClientOptions.WatchBufferSize"/>); a consumer that
+    /// falls that far behind is ended with <see cref="DispatchEventsLostException"/>.</summary>
     public async IAsyncEnumerable<DispatchEvent> EventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateBounded<DispatchEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        // Wait mode: TryWrite fails when full, and the session then ends this subscription (never drops silently).
+        var channel = Channel.CreateBounded<DispatchEvent>(new BoundedChannelOptions(_options.WatchBufferSize) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         lock (_subscribers) _subscribers.Add(channel);
         try
         {
@@ -151,7 +158,7 @@ public sealed partial class HubClient : IAsyncDisposable
                     Task<bool> ready = channel.Reader.WaitToReadAsync(cancellationToken).AsTask();
                     await Task.WhenAny(ready, session.Closed).ConfigureAwait(false);
                     while (channel.Reader.TryRead(out DispatchEvent? e)) yield return e;
-                    if (ready.IsCompleted) await ready.ConfigureAwait(false); // surfaces cancellation
+                    if (ready.IsCompleted && !await ready.ConfigureAwait(false)) yield break; // surfaces cancellation and lost events
                     if (session.Closed.IsCompleted) break;
                 }
             }
@@ -210,7 +217,10 @@ public sealed partial class HubClient : IAsyncDisposable
     {
         lock (_subscribers)
         {
-            foreach (Channel<DispatchEvent> c in _subscribers) c.Writer.TryWrite(e);
+            foreach (Channel<DispatchEvent> c in _subscribers)
+            {
+                if (!c.Writer.TryWrite(e)) c.Writer.TryComplete(new DispatchEventsLostException(_options.WatchBufferSize));
+            }
         }
     }
 

@@ -4,7 +4,7 @@ using OrgDispatch.Queue;
 namespace OrgDispatch.Hub;
 
 /// <summary>
-/// The queue through an OrgDispatch hub (the tcp transport): the same calls, results and exceptions
+/// The queue through an OrgDispatch hub (the hub transport): the same calls, results and exceptions
 /// as <see cref="DispatchQueue"/> on a file, each one a request to the hub, which applies it to its
 /// own store. Thread-safe.
 /// </summary>

@@ -16,8 +16,8 @@ internal readonly record struct HubRequestContext(IDispatchQueue Queue, HubServe
 internal sealed record HubOperation(string Name, IReadOnlyList<HubArgument> Arguments,
     Func<HubRequestContext, SexpList, CancellationToken, Task<Sexp>> Run)
 {
-    /// <summary>The request payload <c>(:op NAME :key value …)</c>, checked against the declaration:
-    /// a required argument that is null is an <see cref="ArgumentNullException"/> naming it.</summary>
+    /// <summary>The request payload <c>(:op NAME :key value …)</c>, checked against the declaration: a
+    /// required argument that is missing or null is an <see cref="ArgumentNullException"/> naming it.</summary>
     /// <exception cref="InvalidOperationException">A key this operation does not declare (a bug in the caller).</exception>
     public SexpList Request((string Key, Sexp? Value)[] arguments)
     {
@@ -27,6 +27,10 @@ internal sealed record HubOperation(string Name, IReadOnlyList<HubArgument> Argu
             HubArgument declared = Find(key) ?? throw new InvalidOperationException($"The {Name} request has no :{key} argument.");
             if (value is null && declared.Required) throw new ArgumentNullException(key, $"The {key} argument is required.");
             pairs.Add((key, value));
+        }
+        foreach (HubArgument a in Arguments)
+        {
+            if (a.Required && !Array.Exists(arguments, x => x.Key == a.Key)) throw new ArgumentNullException(a.Key, $"The {a.Key} argument is required.");
         }
         return Sexp.Plist(pairs);
     }
@@ -42,12 +46,13 @@ internal sealed record HubOperation(string Name, IReadOnlyList<HubArgument> Argu
 }
 
 /// <summary>Every request of the Harness Communication vocabulary (docs/protocol.md), in the order the
-/// protocol documents them.</summary>
+/// protocol documents them. The handler checks each required argument before <see cref="HubOperation.Run"/>
+/// runs, so a Run may rely on them.</summary>
 internal static class HubOperations
 {
     private static readonly HubArgument TaskId = new("task", true), Agent = new("agent", true), Lease = new("lease", false);
 
-    public static readonly HubOperation Auth = new("auth", [new("token", true)],
+    public static readonly HubOperation Auth = new("auth", [new("token", false)],
         (_, _, _) => Task.FromResult<Sexp>(Sexp.T)); // checked by the connection before any other request
 
     public static readonly HubOperation Ping = new("ping", [], (_, _, _) => Task.FromResult<Sexp>(Sexp.String("pong")));
@@ -74,10 +79,10 @@ internal static class HubOperations
         async (c, p, ct) => HubWire.Task(await c.Queue.ReleaseAsync(Id(p), AgentOf(p), ct).ConfigureAwait(false)));
 
     public static readonly HubOperation Done = new("done", [TaskId, Agent, new("result", true)],
-        async (c, p, ct) => HubWire.Task(await c.Queue.DoneAsync(Id(p), AgentOf(p), p.GetString("result") ?? "", ct).ConfigureAwait(false)));
+        async (c, p, ct) => HubWire.Task(await c.Queue.DoneAsync(Id(p), AgentOf(p), p.GetString("result")!, ct).ConfigureAwait(false)));
 
     public static readonly HubOperation Fail = new("fail", [TaskId, Agent, new("reason", true)],
-        async (c, p, ct) => HubWire.Task(await c.Queue.FailAsync(Id(p), AgentOf(p), p.GetString("reason") ?? "", ct).ConfigureAwait(false)));
+        async (c, p, ct) => HubWire.Task(await c.Queue.FailAsync(Id(p), AgentOf(p), p.GetString("reason")!, ct).ConfigureAwait(false)));
 
     public static readonly HubOperation Skip = new("skip", [TaskId, Agent, new("reason", false)],
         async (c, p, ct) => HubWire.Task(await c.Queue.SkipAsync(Id(p), AgentOf(p), p.GetString("reason"), ct).ConfigureAwait(false)));
@@ -87,7 +92,7 @@ internal static class HubOperations
         async (c, p, ct) => HubWire.Task(await c.Queue.AddAsync(HubWire.ReadNewTask(p), ct).ConfigureAwait(false)));
 
     public static readonly HubOperation Append = new("append", [Agent, new("message", true)],
-        async (c, p, ct) => HubWire.Activity(await c.Queue.AppendAsync(AgentOf(p), p.GetString("message") ?? "", ct).ConfigureAwait(false)));
+        async (c, p, ct) => HubWire.Activity(await c.Queue.AppendAsync(AgentOf(p), p.GetString("message")!, ct).ConfigureAwait(false)));
 
     public static readonly HubOperation Status = new("status", [],
         async (c, _, ct) => HubWire.Status(await c.Queue.GetStatusAsync(ct).ConfigureAwait(false)));

@@ -32,6 +32,10 @@ internal sealed class HubRequestHandler(IDispatchQueue queue, HubServerOptions o
         {
             throw new HubRequestException("unknown_op", $"Unknown op \"{op}\". Known: {string.Join(' ', HubOperations.All.Select(o => o.Name))}.");
         }
+        foreach (HubArgument a in operation.Arguments)
+        {
+            if (a.Required && p.Get(a.Key) is null or { IsNil: true }) throw new HubRequestException("bad_request", $"The {operation.Name} request needs :{a.Key}.");
+        }
         return operation.Run(_context, p, ct);
     }
 }

@@ -13,7 +13,7 @@ using OrgDispatch.Queue;
 namespace OrgDispatch.Hub;
 
 /// <summary>
-/// The hub: serves a <see cref="DispatchQueue"/> to many clients over TCP with the Harness
+/// The hub: serves an <see cref="IDispatchQueue"/> (a file, a buffer in Emacs, another hub) to many clients over TCP with the Harness
 /// Communication protocol. Requests get a response on the same connection with the same id;
 /// every change the queue makes is broadcast to every connected client as an event.
 /// </summary>
@@ -82,7 +82,9 @@ public sealed partial class HubServer : IAsyncDisposable
         }
         _listener = listener;
         _endPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _eventPump = PumpEventsAsync(_stopping.Token); // subscribes before it first waits, so no change is missed
+        // A DispatchQueue registers the watch before the pump first waits, so no change made after
+        // StartAsync is missed; a HubDispatchQueue subscribes when its connection is up.
+        _eventPump = PumpEventsAsync(_stopping.Token);
         _acceptLoop = AcceptLoopAsync(listener);
         Log.Listening(_logger, LocalEndPoint, _queue.Location);
         return Task.CompletedTask;
@@ -149,7 +151,9 @@ public sealed partial class HubServer : IAsyncDisposable
         }
     }
 
-    // Until the hub stops; a watch that fails (a queue whose own source broke) is logged and resumed.
+    // Until the hub stops. Broadcasting never waits, so the hub's own watch does not fall behind; if it
+    // ever did, it resubscribes at once (the gap is logged). A watch that fails otherwise (an upstream
+    // hub that is unreachable) is logged and resumed after a pause; a queue disposed under us ends it.
     private async Task PumpEventsAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -160,6 +164,15 @@ public sealed partial class HubServer : IAsyncDisposable
                 return;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (DispatchEventsLostException e)
+            {
+                Log.EventsLost(_logger, e.Message);
+                continue;
+            }
+            catch (ObjectDisposedException)
             {
                 return;
             }
@@ -321,8 +334,6 @@ public sealed partial class HubServer : IAsyncDisposable
 
         /// <summary>Reads and handles requests until the client leaves, breaks the protocol or the hub
         /// stops; returns why, for the closing message (null: the client closed, nothing to say).</summary>
-        // Reads requests until the client closes, breaks the protocol, fails to authenticate, or the hub
-        // stops; returns why, for the closing message.
         private async Task<(string Code, string? Reason)> ReadLoopAsync()
         {
             var reader = new HubMessageReader(_stream, _server._options.Framing, _server._options.MaxDepth);
@@ -487,6 +498,9 @@ public sealed partial class HubServer : IAsyncDisposable
 
         [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Watching the queue's changes failed; resuming")]
         public static partial void WatchFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Some of the queue's events were not broadcast: {Reason}")]
+        public static partial void EventsLost(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Accepting a connection failed")]
         public static partial void AcceptFailed(ILogger logger, Exception exception);

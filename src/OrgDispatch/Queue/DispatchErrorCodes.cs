@@ -1,7 +1,7 @@
 namespace OrgDispatch.Queue;
 
 /// <summary>An error with a stable, machine-readable code: the code every door onto the queue
-/// (the hub's wire, the CLI's JSON, the MCP server) reports for it. docs/protocol.md lists them.</summary>
+/// (the hub's wire, the CLI's JSON) reports for it. docs/protocol.md lists them.</summary>
 public interface IDispatchError
 {
     /// <summary>The code, snake_case, e.g. <c>not_found</c> or <c>daemon_not_running</c>.</summary>

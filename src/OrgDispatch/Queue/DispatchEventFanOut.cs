@@ -22,11 +22,14 @@ internal sealed class DispatchEventFanOut(int capacity)
     {
         foreach (Channel<DispatchEvent> watcher in Volatile.Read(ref _watchers))
         {
-            if (!watcher.Writer.TryWrite(e)) watcher.Writer.TryComplete(new DispatchEventsLostException(capacity));
+            if (watcher.Writer.TryWrite(e)) continue;
+            watcher.Writer.TryComplete(new DispatchEventsLostException(capacity));
+            Remove(watcher); // its reader sees the exception after the events it still holds
         }
     }
 
-    /// <summary>Every event from the first <c>MoveNextAsync</c> on, until cancelled.</summary>
+    /// <summary>Every event from the first <c>MoveNextAsync</c> on, until cancelled (then
+    /// <see cref="OperationCanceledException"/>).</summary>
     /// <remarks>The watcher is registered when enumeration starts, before its first wait.</remarks>
     public async IAsyncEnumerable<DispatchEvent> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -46,9 +49,11 @@ internal sealed class DispatchEventFanOut(int capacity)
         }
         finally
         {
-            Update(list => Array.FindAll(list, w => w != watcher));
+            Remove(watcher);
         }
     }
+
+    private void Remove(Channel<DispatchEvent> watcher) => Update(list => Array.FindAll(list, w => w != watcher));
 
     private void Update(Func<Channel<DispatchEvent>[], Channel<DispatchEvent>[]> change)
     {

@@ -55,6 +55,9 @@ public sealed partial class DispatchQueue : IDispatchQueue
     /// them all). Publishing never waits for a watcher.</remarks>
     public IAsyncEnumerable<DispatchEvent> WatchAsync(CancellationToken cancellationToken = default) => _events.WatchAsync(cancellationToken);
 
+    /// <summary>Whether any <see cref="WatchAsync"/> is open (for tests).</summary>
+    internal bool HasWatchers => _events.HasWatchers;
+
     /// <summary>The text for a new, empty dispatch file: the <c>#+TODO:</c> line for the keywords,
     /// so Org reads them too, and the activity headline.</summary>
     internal static string NewFileText(DispatchOptions? options = null)

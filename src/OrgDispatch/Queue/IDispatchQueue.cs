@@ -54,14 +54,14 @@ public interface IDispatchQueue
 
     /// <summary>Every change this queue makes from now on, as it is stored, until
     /// <paramref name="cancellationToken"/> is cancelled.</summary>
-    /// <param name="cancellationToken">Ends the stream (enumeration then completes without an exception
-    /// from <see cref="DispatchQueue"/>; an <see cref="OperationCanceledException"/> may surface from a hub).</param>
-    /// <returns>The events, in the order the changes were stored. Watching starts when enumeration does.</returns>
+    /// <param name="cancellationToken">Ends the stream: the pending <c>MoveNextAsync</c> throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>Each change once, after it is stored; two changes completing at the same moment may be
+    /// reported in either order. Watching starts when enumeration does (the first <c>MoveNextAsync</c>).</returns>
     /// <remarks>A <see cref="DispatchQueue"/> reports the changes made through it (in this process); a
     /// <c>HubDispatchQueue</c> reports every change the hub makes, for every client, and
     /// resubscribes after a reconnect. Each watcher has its own buffer
-    /// (<see cref="DispatchOptions.WatchBufferSize"/>); one that falls that far behind ends with
-    /// <see cref="DispatchEventsLostException"/>.</remarks>
+    /// (<see cref="DispatchOptions.WatchBufferSize"/>, <c>HubClientOptions.WatchBufferSize</c>); one that
+    /// falls that far behind ends with <see cref="DispatchEventsLostException"/>.</remarks>
     IAsyncEnumerable<DispatchEvent> WatchAsync(CancellationToken cancellationToken = default);
 }
 

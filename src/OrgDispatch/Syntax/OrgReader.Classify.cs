@@ -7,6 +7,8 @@ namespace OrgDispatch.Syntax;
 // kind is recognised one way.
 public ref partial struct OrgReader
 {
+    // The line at s (first non-blank at i) starts which element? Returns where the element's first
+    // token ends. Order matters, as in org-element--current-element.
     private int Classify(int s, int lineEnd, int next, Mode mode)
     {
         int i = SkipBlanks(s, lineEnd);
@@ -15,31 +17,43 @@ public ref partial struct OrgReader
             _kind = OrgTokenKind.BlankLine;
             return next;
         }
+        if (ClassifyCommentOrMetadata(i, lineEnd, next, mode)) return next;
+        int end = ClassifyByFirstByte(s, i, lineEnd, next);
+        if (end >= 0) return end;
+        return TryListItem(s, i, lineEnd) ? next : Paragraph(next);
+    }
 
+    // What depends on the lines before: a comment keeps the top-of-file mode (so #+TODO lines after
+    // it still count), and the planning line and property drawer count only right after a headline.
+    private bool ClassifyCommentOrMetadata(int i, int lineEnd, int next, Mode mode)
+    {
         byte c = _text[i];
         if (c == '#' && IsLoneMarker(i, lineEnd))
         {
             _kind = OrgTokenKind.Comment;
             _r2 = TextRange.FromBounds(Math.Min(i + 2, lineEnd), lineEnd);
             if (mode == Mode.TopOfFile) _mode = Mode.TopOfFile;
-            return next;
+            return true;
         }
-
         if (mode == Mode.AfterHeadline && IsPlanningLine(i, lineEnd))
         {
             _kind = OrgTokenKind.Planning;
             _mode = Mode.AfterPlanning;
-            return next;
+            return true;
         }
-
         if (mode != Mode.Normal && c == ':' && MatchPropertyDrawer(i, lineEnd, next) is int drawerEnd and >= 0)
         {
             _kind = OrgTokenKind.PropertyDrawerStart;
             _propertyDrawerEnd = drawerEnd;
-            return next;
+            return true;
         }
+        return false;
+    }
 
-        switch (c)
+    // The elements a line's first non-blank byte announces; -1 when none does (a list item or a paragraph).
+    private int ClassifyByFirstByte(int s, int i, int lineEnd, int next)
+    {
+        switch (_text[i])
         {
             case (byte)'C' or (byte)'c' when IsClockLine(i, lineEnd):
                 _kind = OrgTokenKind.Clock;
@@ -66,19 +80,12 @@ public ref partial struct OrgReader
                 _r2 = TextRange.FromBounds(i, lineEnd);
                 return next;
             case (byte)'|':
-                _kind = OrgTokenKind.TableRow;
-                return next;
             case (byte)'+' when IsTableRule(i, lineEnd):
                 _kind = OrgTokenKind.TableRow;
                 return next;
+            default:
+                return -1;
         }
-
-        if (TryListItem(s, i, lineEnd))
-        {
-            return next;
-        }
-
-        return Paragraph(next);
     }
 
     private int ClassifyColon(int s, int i, int lineEnd, int next)

@@ -18,6 +18,7 @@ public sealed class DispatchConnectionTests
 
         await using var connection = DispatchConnection.Open(new DispatchConnectionOptions { FilePath = path });
         DispatchTask? task = await connection.Queue.NextAsync("ann");
+        Assert.IsType<OrgDispatch.Stores.FileDispatchStore>(Assert.IsType<DispatchQueue>(connection.Queue).Store);
 
         Assert.Equal(DispatchTransport.File, connection.Transport);
         Assert.Null(connection.Emacs);
@@ -37,8 +38,10 @@ public sealed class DispatchConnectionTests
         await using var connection = DispatchConnection.Open(new DispatchConnectionOptions { FilePath = path, GroupCommit = true });
         DispatchTask?[] claimed = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => connection.Queue.NextAsync("ann")));
 
+        Assert.IsType<OrgDispatch.Stores.BatchingDispatchStore>(Assert.IsType<DispatchQueue>(connection.Queue).Store);
         Assert.Equal(8, claimed.Select(t => t!.Id).Distinct().Count());
-        Assert.Equal(8, (await DispatchConnection.OpenFile(path).Queue.GetTasksAsync()).Count(t => t.State == TaskState.InProgress));
+        await using var reader = DispatchConnection.OpenFile(path);
+        Assert.Equal(8, (await reader.Queue.GetTasksAsync()).Count(t => t.State == TaskState.InProgress));
     }
 
     [Theory]

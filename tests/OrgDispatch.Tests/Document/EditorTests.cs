@@ -1,8 +1,8 @@
-using OrgDispatch.Tests.Infrastructure;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
+using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Document;
 

@@ -1,10 +1,10 @@
-using OrgDispatch.Tests.Lisp;
 using System.Buffers;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Framing;
 using OrgDispatch.Tests.Infrastructure;
+using OrgDispatch.Tests.Lisp;
 
 namespace OrgDispatch.Tests.Framing;
 

@@ -1,4 +1,3 @@
-using OrgDispatch.Tests.Framing;
 using System.Net.Sockets;
 using System.Text;
 using OrgDispatch.Document;
@@ -7,6 +6,7 @@ using OrgDispatch.Hub;
 using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Stores;
+using OrgDispatch.Tests.Framing;
 
 namespace OrgDispatch.Tests.Hub;
 

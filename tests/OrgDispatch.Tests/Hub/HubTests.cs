@@ -1,4 +1,3 @@
-using OrgDispatch.Tests.Framing;
 using System.Net.Sockets;
 using System.Text;
 using OrgDispatch.Framing;
@@ -6,6 +5,7 @@ using OrgDispatch.Hub;
 using OrgDispatch.Lisp;
 using OrgDispatch.Queue;
 using OrgDispatch.Stores;
+using OrgDispatch.Tests.Framing;
 using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Hub;
@@ -110,6 +110,40 @@ public sealed class HubTests
         var wrong = await Assert.ThrowsAsync<WrongHolderException>(() => downstream.DoneAsync("TASK-0002", "ann", "x"));
         Assert.Equal("bob", wrong.Holder);
         Assert.Contains(":CLAIMED_BY: ann", await File.ReadAllTextAsync(origin.FilePath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hub_refuses_a_request_without_a_required_argument_and_changes_nothing()
+    {
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1);
+        await using var client = new HubClient(hub.ClientOptions);
+        await client.RequestAsync(Sexp.Plist(("op", Sexp.String("claim")), ("task", Sexp.String("TASK-0001")), ("agent", Sexp.String("ann"))));
+        string before = await File.ReadAllTextAsync(hub.FilePath);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.RequestAsync(Sexp.Plist(("op", Sexp.String("done")), ("task", Sexp.String("TASK-0001")), ("agent", Sexp.String("ann")))));
+
+        Assert.Equal("The done request needs :result.", e.Message);
+        Assert.Equal(before, await File.ReadAllTextAsync(hub.FilePath));
+    }
+
+    [Fact]
+    public async Task A_hub_client_that_stops_reading_events_is_ended_with_a_clear_error()
+    {
+        await using TestHub hub = await TestHub.StartAsync(tasks: 1);
+        await using var client = new HubClient(hub.ClientOptions with { WatchBufferSize = 2 });
+        await using HubDispatchQueue queue = new(client, ownsClient: false);
+        using var cts = new CancellationTokenSource(Wait);
+        await using IAsyncEnumerator<DispatchEvent> events = client.EventsAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        ValueTask<bool> first = events.MoveNextAsync();
+        await queue.AppendAsync("ann", "first");
+        Assert.True(await first); // the subscriber now holds its first event and reads no more
+
+        for (int i = 0; i < 5; i++) await queue.AppendAsync("ann", $"message {i}");
+        await Task.Delay(500); // the five events reach the client (loopback)
+
+        Assert.True(await events.MoveNextAsync());
+        Assert.True(await events.MoveNextAsync());
+        await Assert.ThrowsAsync<DispatchEventsLostException>(async () => await events.MoveNextAsync());
     }
 
     [Fact]

@@ -1,7 +1,7 @@
-using OrgDispatch.Tests.Infrastructure;
 using FsCheck;
 using FsCheck.Fluent;
 using OrgDispatch.Lisp;
+using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Lisp;
 

@@ -52,23 +52,20 @@ public sealed class WatchTests
     {
         var queue = new DispatchQueue(new InMemoryDispatchStore(DispatchFiles.Pending(1, "ann")));
         using var cancel = new CancellationTokenSource();
-        var reading = Task.Run(async () =>
-        {
-            int seen = 0;
-            try
-            {
-                await foreach (DispatchEvent _ in queue.WatchAsync(cancel.Token)) seen++;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            return seen;
-        });
-        await Task.Delay(100);
+        IAsyncEnumerator<DispatchEvent> watch = queue.WatchAsync(cancel.Token).GetAsyncEnumerator(cancel.Token);
+        ValueTask<bool> first = watch.MoveNextAsync();
+        Assert.True(queue.HasWatchers);
+
         await queue.AppendAsync("ann", "one");
+        Assert.True(await first.AsTask().WaitAsync(Patience));
+        Assert.Equal("one", watch.Current.Activity!.Message);
+        ValueTask<bool> second = watch.MoveNextAsync();
         await cancel.CancelAsync();
-        Assert.InRange(await reading.WaitAsync(Patience), 0, 1);
-        await queue.AppendAsync("ann", "after"); // no watcher left to block or fail
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await second);
+        await watch.DisposeAsync();
+        Assert.False(queue.HasWatchers);
+        await queue.AppendAsync("ann", "after"); // nothing left to deliver to
     }
 
     [Fact]
@@ -89,6 +86,7 @@ public sealed class WatchTests
             Assert.Equal($"message {i}", stalled.Current.Activity!.Message); // the buffer kept the oldest three
         }
         var lost = await Assert.ThrowsAsync<DispatchEventsLostException>(async () => await stalled.MoveNextAsync());
+        Assert.False(queue.HasWatchers); // ended once and removed, not offered every later event
         Assert.Contains("3 events", lost.Message, StringComparison.Ordinal);
     }
 

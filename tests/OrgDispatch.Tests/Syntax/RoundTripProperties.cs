@@ -34,6 +34,7 @@ public sealed class RoundTripProperties
                 _ = h.Properties;
                 _ = OrgTimestamp.Parse(h.Title);
             }
+            Assert.Equal(bytes, doc.ToArray());
             return TokenHelpers.Reprint(doc, bytes).AsSpan().SequenceEqual(bytes);
         }));
 
@@ -69,7 +70,9 @@ public sealed class RoundTripProperties
             byte[] bytes = File.ReadAllBytes(file);
             TokenHelpers.AssertTiles(bytes);
             Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
-            Assert.Equal(bytes, TokenHelpers.Reprint(OrgDocument.Parse(bytes), bytes));
+            OrgDocument doc = OrgDocument.Parse(bytes);
+            Assert.Equal(bytes, TokenHelpers.Reprint(doc, bytes));
+            Assert.Equal(bytes, doc.ToArray());
         }
     }
 }
