@@ -89,12 +89,7 @@ internal static class QueueCommands
             {
                 JsonOutput.Write(c.Output, w =>
                 {
-                    w.WriteString("outcome", result.Outcome switch
-                    {
-                        ClaimOutcome.Claimed => "claimed",
-                        ClaimOutcome.AlreadyYours => "already_yours",
-                        _ => "claimed_by_other",
-                    });
+                    w.WriteString("outcome", result.Outcome.ToSnakeCase());
                     w.WriteString("holder", result.Holder);
                     JsonOutput.Task(w, "task", result.Task);
                 });

@@ -39,7 +39,7 @@ internal static class JsonOutput
     /// <summary>An event's members: <c>event</c>, <c>task_id</c>, <c>agent</c>, <c>note</c>, <c>task</c>, <c>activity</c>.</summary>
     public static void Event(Utf8JsonWriter w, DispatchEvent e)
     {
-        w.WriteString("event", e.Kind.ToString().ToLowerInvariant());
+        w.WriteString("event", e.Kind.ToSnakeCase());
         w.WriteString("task_id", e.TaskId);
         w.WriteString("agent", e.Agent);
         w.WriteString("note", e.Note);

@@ -24,7 +24,7 @@ internal static class TextOutput
     /// <summary><c>claimed TASK-001 by ann: TASK-001  Deploy auth service  (in_progress; held by ann)</c></summary>
     public static string EventLine(DispatchEvent e)
     {
-        string head = e.Kind.ToString().ToLowerInvariant() + (e.TaskId is { } id ? " " + id : "") + (e.Agent is { } a ? " by " + a : "");
+        string head = e.Kind.ToSnakeCase() + (e.TaskId is { } id ? " " + id : "") + (e.Agent is { } a ? " by " + a : "");
         if (e.Activity is { } activity) return head + ": " + Activity(activity);
         if (e.Task is { } t) return head + ": " + TaskLine(t) + (e.Note is { } n && e.Kind != DispatchEventKind.Claimed ? " — " + n : "");
         return head;

@@ -57,22 +57,11 @@ internal static class HubWire
     public static IReadOnlyList<DispatchTask> ReadTasks(Sexp value) => AsList(value, "a list of tasks").Select(t => ReadTask(AsList(t, "a task"))).ToList();
 
     public static SexpList Claim(ClaimResult r) => Sexp.Plist(
-        ("outcome", Sexp.String(r.Outcome switch
-        {
-            ClaimOutcome.Claimed => "claimed",
-            ClaimOutcome.AlreadyYours => "already_yours",
-            _ => "claimed_by_other",
-        })),
+        ("outcome", Sexp.String(r.Outcome.ToSnakeCase())),
         ("task", Task(r.Task)));
 
     public static ClaimResult ReadClaim(SexpList p) => new(
-        p.GetString("outcome") switch
-        {
-            "claimed" => ClaimOutcome.Claimed,
-            "already_yours" => ClaimOutcome.AlreadyYours,
-            "claimed_by_other" => ClaimOutcome.ClaimedByOther,
-            var other => throw new FormatException($"Unknown claim outcome \"{other}\"."),
-        },
+        Named<ClaimOutcome>(p.GetString("outcome"), TaskStateExtensions.ToSnakeCase, "claim outcome"),
         ReadTask(p.GetList("task") ?? throw new FormatException("A claim result has no :task.")));
 
     public static SexpList Activity(ActivityEntry e) => Sexp.Plist(
@@ -139,7 +128,7 @@ internal static class HubWire
     }
 
     public static SexpList Event(DispatchEvent e) => Sexp.Plist(
-        ("event", Sexp.String(EventName(e.Kind))),
+        ("event", Sexp.String(e.Kind.ToSnakeCase())),
         ("task-id", Sexp.StringOrNil(e.TaskId)),
         ("agent", Sexp.StringOrNil(e.Agent)),
         ("task", e.Task is null ? null : Task(e.Task)),
@@ -148,15 +137,11 @@ internal static class HubWire
 
     public static DispatchEvent ReadEvent(SexpList p)
     {
-        string name = Required(p, "event");
-        DispatchEventKind kind = Enum.GetValues<DispatchEventKind>().FirstOrDefault(k => EventName(k) == name, (DispatchEventKind)(-1));
-        if (!Enum.IsDefined(kind)) throw new FormatException($"Unknown event \"{name}\".");
+        DispatchEventKind kind = Named<DispatchEventKind>(Required(p, "event"), TaskStateExtensions.ToSnakeCase, "event");
         SexpList? task = p.GetList("task"), activity = p.GetList("activity");
         return new DispatchEvent(kind, p.GetString("task-id"), p.GetString("agent"),
             task is { Count: > 0 } ? ReadTask(task) : null, activity is { Count: > 0 } ? ReadActivity(activity) : null, p.GetString("note"));
     }
-
-    public static string EventName(DispatchEventKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The error payload for an exception the queue (or a bad request) raised.</summary>
     /// <remarks>The code is the exception's own (<see cref="DispatchErrorCodes.Of"/>); the other keys carry
@@ -207,10 +192,17 @@ internal static class HubWire
             ("move", Sexp.StringOrNil(move?.ToVerb())),
         }.Concat(extra));
 
-    public static TaskState ReadState(string name) =>
-        Enum.GetValues<TaskState>().FirstOrDefault(s => s.ToSnakeCase() == name, (TaskState)(-1)) is var state && Enum.IsDefined(state)
-            ? state
-            : throw new FormatException($"Unknown task state \"{name}\".");
+    public static TaskState ReadState(string name) => Named<TaskState>(name, TaskStateExtensions.ToSnakeCase, "task state");
+
+    // The value whose wire name is NAME: the one naming function, read backwards.
+    private static T Named<T>(string? name, Func<T, string> nameOf, string what) where T : struct, Enum
+    {
+        foreach (T value in Enum.GetValues<T>())
+        {
+            if (nameOf(value) == name) return value;
+        }
+        throw new FormatException($"Unknown {what} \"{name}\".");
+    }
 
     public static SexpList Strings(IEnumerable<string> values) => new(values.Select(v => (Sexp)Sexp.String(v)));
 

@@ -54,6 +54,18 @@ public static class TaskStateExtensions
     /// <summary>The lower-case name of a move, as the CLI spells it.</summary>
     public static string ToVerb(this TaskMove move) => move.ToString().ToLowerInvariant();
 
+    /// <summary>The outcome's name on the wire and in JSON: <c>claimed</c>, <c>already_yours</c>, <c>claimed_by_other</c>.</summary>
+    public static string ToSnakeCase(this ClaimOutcome outcome) => outcome switch
+    {
+        ClaimOutcome.Claimed => "claimed",
+        ClaimOutcome.AlreadyYours => "already_yours",
+        ClaimOutcome.ClaimedByOther => "claimed_by_other",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    /// <summary>The event's name on the wire and in JSON: <c>claimed</c>, <c>renewed</c>, … <c>appended</c>.</summary>
+    public static string ToSnakeCase(this DispatchEventKind kind) => kind.ToString().ToLowerInvariant();
+
     /// <summary>The move as it reads in a sentence ("Cannot finish TASK-1"): the verb, except where the
     /// move's name is not one (done, heartbeat, expire).</summary>
     internal static string ToPhrase(this TaskMove move) => move switch

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OrgDispatch.Syntax;
@@ -25,6 +26,7 @@ public ref partial struct OrgReader
 
     // What depends on the lines before: a comment keeps the top-of-file mode (so #+TODO lines after
     // it still count), and the planning line and property drawer count only right after a headline.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called for every line; split for reading, not for the JIT
     private bool ClassifyCommentOrMetadata(int i, int lineEnd, int next, Mode mode)
     {
         byte c = _text[i];
@@ -51,6 +53,7 @@ public ref partial struct OrgReader
     }
 
     // The elements a line's first non-blank byte announces; -1 when none does (a list item or a paragraph).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ClassifyByFirstByte(int s, int i, int lineEnd, int next)
     {
         switch (_text[i])
