@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
-using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Document;
 
@@ -86,8 +86,8 @@ public sealed class EditorTests
 
     /// <summary>Random edits on random headlines of generated dispatch files: the result re-parses
     /// to what was asked, and nothing outside the edited headline's section changes.</summary>
-    [Fact]
-    public void Edits_change_only_their_target_and_reparse_as_asked()
+    [Property(MaxTest = 300, QuietOnSuccess = true)]
+    public Property Edits_change_only_their_target_and_reparse_as_asked()
     {
         var gen =
             from tasks in Gen.Choose(1, 12)
@@ -96,7 +96,7 @@ public sealed class EditorTests
             from op in Gen.Choose(0, 4)
             from indent in Gen.Elements(MetadataIndentation.Auto, MetadataIndentation.None, MetadataIndentation.Adapt)
             select (tasks, seed, target, op, indent);
-        Check.One(Properties.Config(300), Prop.ForAll(Arb.From(gen), c =>
+        return Prop.ForAll(Arb.From(gen), c =>
         {
             string text = SampleFile(c.tasks, c.seed);
             var doc = OrgDocument.Parse(text, Dispatch);
@@ -135,7 +135,7 @@ public sealed class EditorTests
                 Assert.Equal(doc.GetHeadline(i).Properties, edited.GetHeadline(i).Properties);
             }
             return true;
-        }));
+        });
     }
 
     internal static string SampleFile(int tasks, int seed)

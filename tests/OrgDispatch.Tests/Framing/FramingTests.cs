@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using OrgDispatch.Framing;
 using OrgDispatch.Tests.Infrastructure;
 using OrgDispatch.Tests.Lisp;
@@ -33,15 +34,15 @@ public sealed class FramingTests
     }
 
     /// <summary>Lisp's <c>length</c> counts characters, i.e. code points: one per <see cref="System.Text.Rune"/>.</summary>
-    [Fact]
-    public void The_length_written_is_the_count_Lisp_gives() =>
-        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(SexpGenerators.AnyText()), message =>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property The_length_written_is_the_count_Lisp_gives() =>
+        Prop.ForAll(SexpGenerators.AnyTextArb, message =>
         {
             int lispLength = message.EnumerateRunes().Count();
             byte[] frame = Frame(message);
             Assert.Equal(lispLength.ToString("X6"), Encoding.ASCII.GetString(frame, 0, 6));
             Assert.Equal(Encoding.UTF8.GetByteCount(message), frame.Length - 6);
-        }));
+        });
 
     [Fact]
     public void Hex_is_written_upper_case_and_read_in_either_case()
@@ -154,10 +155,13 @@ public sealed class FramingTests
 
     /// <summary>Frames of random messages (quotes, backslashes, newlines, astral characters), cut
     /// into random segments, even inside a UTF-8 sequence, and fed in growing prefixes as a socket would.</summary>
-    [Theory]
-    [InlineData(FrameLengthUnit.CodePoints)]
-    [InlineData(FrameLengthUnit.Utf8Bytes)]
-    public void Frames_read_back_under_any_split(FrameLengthUnit unit)
+    [Property(MaxTest = 400, QuietOnSuccess = true)]
+    public Property Frames_read_back_under_any_split_counting_code_points() => FramesReadBack(FrameLengthUnit.CodePoints);
+
+    [Property(MaxTest = 400, QuietOnSuccess = true)]
+    public Property Frames_read_back_under_any_split_counting_bytes() => FramesReadBack(FrameLengthUnit.Utf8Bytes);
+
+    private static Property FramesReadBack(FrameLengthUnit unit)
     {
         var options = new HarnessFramingOptions { LengthUnit = unit };
         Gen<(string[] Messages, int[] Cuts)> cases =
@@ -166,12 +170,12 @@ public sealed class FramingTests
             from k in Gen.Choose(0, 8)
             from cuts in Gen.ArrayOf(Gen.Choose(0, 200), k)
             select (messages, cuts);
-        Check.One(Properties.Config(400), Prop.ForAll(Arb.From(cases), c =>
+        return Prop.ForAll(Arb.From(cases), c =>
         {
             byte[] stream = c.Messages.SelectMany(m => Frame(m, options)).ToArray();
             int[] cuts = c.Cuts.Select(x => x % (stream.Length + 1)).Append(stream.Length).Distinct().Order().ToArray();
             AssertReadsBack(stream, cuts, c.Messages, options);
-        }));
+        });
     }
 
     [Fact]

@@ -36,4 +36,7 @@ internal static class SexpGenerators
         : Gen.Frequency(
             (3, Atom()),
             (1, from n in Gen.Choose(0, 5) from items in Gen.ArrayOf(Value(depth - 1), n) select (Sexp)(items.Length == 0 ? Sexp.Nil : Sexp.List(items))));
+
+    /// <summary><see cref="AnyText"/> as an Arbitrary whose failures shrink to shorter, simpler strings.</summary>
+    public static Arbitrary<string> AnyTextArb => Arb.From(AnyText(), text => ArbMap.Default.ArbFor<string>().Shrinker(text).Where(t => t is not null));
 }

@@ -1,28 +1,29 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using OrgDispatch.Lisp;
-using OrgDispatch.Tests.Infrastructure;
 
 namespace OrgDispatch.Tests.Lisp;
 
 public sealed class SexpProperties
 {
-    private static readonly Config Config = Properties.Config(500);
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property Print_then_read_gives_the_same_value_in_Emacs_style() => PrintThenRead(LispDialect.Emacs);
 
-    [Theory]
-    [InlineData(LispDialect.Emacs)]
-    [InlineData(LispDialect.CommonLisp)]
-    public void Print_then_read_gives_the_same_value(LispDialect dialect) =>
-        Check.One(Config, Prop.ForAll(Arb.From(SexpGenerators.Value(4)), value =>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property Print_then_read_gives_the_same_value_in_Common_Lisp_style() => PrintThenRead(LispDialect.CommonLisp);
+
+    private static Property PrintThenRead(LispDialect dialect) =>
+        Prop.ForAll(Arb.From(SexpGenerators.Value(4)), value =>
         {
             string printed = SexpPrinter.Print(value, dialect);
             Sexp read = SexpReader.Read(printed);
             Assert.True(value.Equals(read), $"printed {printed}\nread back {read}");
-        }));
+        });
 
-    [Fact]
-    public void Reading_random_text_either_succeeds_or_fails_cleanly() =>
-        Check.One(Config.WithMaxTest(2000), Prop.ForAll(Arb.From(SexpGenerators.AnyText()), text =>
+    [Property(MaxTest = 2000, QuietOnSuccess = true)]
+    public Property Reading_random_text_either_succeeds_or_fails_cleanly() =>
+        Prop.ForAll(SexpGenerators.AnyTextArb, text =>
         {
             try
             {
@@ -32,5 +33,5 @@ public sealed class SexpProperties
             {
                 Assert.InRange(e.Position, 0, text.Length);
             }
-        }));
+        });
 }

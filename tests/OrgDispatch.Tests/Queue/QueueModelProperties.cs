@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using OrgDispatch.Queue;
 using OrgDispatch.Stores;
 using OrgDispatch.Tests.Infrastructure;
@@ -53,12 +54,9 @@ public sealed class QueueModelProperties
         from minutes in Gen.Elements(0, 5, 10, 30)
         select new Op(kind, task, agent, minutes);
 
-    [Fact]
-    public void The_queue_behaves_like_the_model()
-    {
-        Check.One(Properties.Config(60),
-            Prop.ForAll(Arb.From(Specs()), spec => Run(spec).GetAwaiter().GetResult()));
-    }
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property The_queue_behaves_like_the_model() =>
+        Prop.ForAll(Arb.From(Specs()), spec => Run(spec).GetAwaiter().GetResult());
 
     private static async Task Run(Spec spec)
     {

@@ -48,4 +48,13 @@ internal static class OrgGenerators
         byte[] body = Encoding.UTF8.GetBytes(text);
         return bom ? [0xEF, 0xBB, 0xBF, .. body] : body;
     }
+
+    /// <summary><see cref="Document"/> as an Arbitrary: a failure shrinks by dropping and simplifying
+    /// bytes (any bytes must round-trip, so every shrunk input is a valid case).</summary>
+    public static Arbitrary<byte[]> DocumentArb => Arb.From(Document, ShrinkBytes);
+
+    /// <summary><see cref="Bytes"/> as an Arbitrary, shrinking the same way.</summary>
+    public static Arbitrary<byte[]> BytesArb => Arb.From(Bytes, ShrinkBytes);
+
+    private static IEnumerable<byte[]> ShrinkBytes(byte[] bytes) => ArbMap.Default.ArbFor<byte[]>().Shrinker(bytes);
 }

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using OrgDispatch.Cli.Commands;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
@@ -10,19 +11,19 @@ namespace OrgDispatch.Tests.Syntax;
 /// <summary>Round-trip and robustness properties, checked by FsCheck from plain facts.</summary>
 public sealed class RoundTripProperties
 {
-    [Fact]
-    public void Generated_documents_print_back_from_their_tokens_and_their_outline() =>
-        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property Generated_documents_print_back_from_their_tokens_and_their_outline() =>
+        Prop.ForAll(OrgGenerators.DocumentArb, bytes =>
         {
             TokenHelpers.AssertTiles(bytes);
             Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
             Assert.Equal(bytes, TokenHelpers.Reprint(OrgDocument.Parse(bytes), bytes));
             return true;
-        }));
+        });
 
-    [Fact]
-    public void Random_bytes_never_throw_and_always_round_trip() =>
-        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Bytes), bytes =>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property Random_bytes_never_throw_and_always_round_trip() =>
+        Prop.ForAll(OrgGenerators.BytesArb, bytes =>
         {
             TokenHelpers.AssertTiles(bytes);
             Assert.Equal(bytes, TokenHelpers.Reprint(bytes));
@@ -36,11 +37,11 @@ public sealed class RoundTripProperties
             }
             Assert.Equal(bytes, doc.ToArray());
             return TokenHelpers.Reprint(doc, bytes).AsSpan().SequenceEqual(bytes);
-        }));
+        });
 
-    [Fact]
-    public void Document_outline_agrees_with_a_reader_walk() =>
-        Check.One(Properties.Config(500), Prop.ForAll(Arb.From(OrgGenerators.Document), bytes =>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property Document_outline_agrees_with_a_reader_walk() =>
+        Prop.ForAll(OrgGenerators.DocumentArb, bytes =>
         {
             OrgDocument doc = OrgDocument.Parse(bytes);
             var starts = new List<int>();
@@ -60,7 +61,7 @@ public sealed class RoundTripProperties
                 }
             }
             return true;
-        }));
+        });
 
     [RequiresFact(Requirements.Corpus)]
     public void Corpus_files_round_trip()
