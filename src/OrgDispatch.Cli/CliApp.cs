@@ -12,6 +12,7 @@ internal static class CliApp
         root.Subcommands.Add(OutlineCommand.Build());
         foreach (Command c in QueueCommands.Build()) root.Subcommands.Add(c);
         foreach (Command c in HubCommands.Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(Mcp.McpCommand.Build());
         return root;
     }
 
