@@ -28,7 +28,7 @@ internal static class HubCommands
         Option<TimeSpan?> lockTimeout = CliOptions.LockTimeout();
         Option<bool> verbose = new("--verbose", "-v") { Description = "Log every connection, not only warnings and the start and stop." };
         var transport = new TransportOptions(hub: false);
-        var command = new Command("serve", "Run a hub: serve the dispatch file (on disk, or a buffer in Emacs) to agents over TCP (Harness Communication, docs/protocol.md) until Ctrl+C.")
+        var command = new Command("serve", "Run a hub: serve the dispatch file (on disk, or a buffer in Emacs) to agents over TCP (Harness Communication, docs/protocol.md) until Ctrl+C. Example: org-dispatch serve --file ~/fleet/dispatch.org --token \"$SECRET\"")
         {
             file, port, address, token, allowEval, maxAttempts, lockTimeout, verbose,
         };
@@ -111,7 +111,7 @@ internal static class HubCommands
         Option<bool> json = CliOptions.Json();
         Option<int?> count = new("--count", "-n") { Description = "Exit after this many events.", HelpName = "N" };
         json.Description = "Print each event as one line of JSON.";
-        var command = new Command("watch", "Print a hub's events as they happen, until Ctrl+C.") { hub, token, count, json };
+        var command = new Command("watch", "Print a hub's events as they happen, until Ctrl+C. Example: org-dispatch watch --hub 127.0.0.1:9105 --json") { hub, token, count, json };
         command.SetAction(async (parse, ct) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;

@@ -19,7 +19,7 @@ internal static class OutlineCommand
             Description = "A TODO keyword sequence such as \"PENDING IN_PROGRESS | DONE\"; repeatable. Replaces the default TODO | DONE; the file's #+TODO lines win.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("outline", "List the headlines of an Org file.") { file, json, todo };
+        var command = new Command("outline", "List the headlines of an Org file. Example: org-dispatch outline notes.org --json") { file, json, todo };
         command.SetAction(parse =>
         {
             FileInfo path = parse.GetValue(file)!;

@@ -32,7 +32,7 @@ internal static class QueueCommands
 
     private static Command Init()
     {
-        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline.", transports: false);
+        var command = new QueueCommand("init", "Create a dispatch file with the #+TODO: line and an activity headline. Example: org-dispatch init --file ~/fleet/dispatch.org", transports: false);
         command.SetQueueAction(async (c, ct) =>
         {
             string path = c.FilePath;
@@ -46,7 +46,7 @@ internal static class QueueCommands
 
     private static Command Poll()
     {
-        var command = new QueueCommand("poll", "List the tasks this agent could claim now, best first.", agent: true);
+        var command = new QueueCommand("poll", "List the tasks this agent could claim now, best first. Example: org-dispatch poll --agent timmy --json", agent: true);
         command.SetQueueAction(async (c, ct) =>
         {
             IReadOnlyList<DispatchTask> tasks = await c.Queue.PollAsync(c.Agent, ct);
@@ -67,7 +67,7 @@ internal static class QueueCommands
 
     private static Command Next()
     {
-        var command = new QueueCommand("next", $"Claim the first task poll would list. Exits {ExitCodes.NothingReady} when none is ready.", agent: true, lease: true);
+        var command = new QueueCommand("next", $"Claim the first task poll would list. Exits {ExitCodes.NothingReady} when none is ready. Example: org-dispatch next --agent timmy --lease 15m --json", agent: true, lease: true);
         command.SetQueueAction(async (c, ct) =>
         {
             DispatchTask? task = await c.Queue.NextAsync(c.Agent, c.Lease, ct);
@@ -81,7 +81,7 @@ internal static class QueueCommands
     private static Command Claim()
     {
         var id = IdArgument();
-        var command = new QueueCommand("claim", $"Claim a task (PENDING → IN_PROGRESS). Exits {ExitCodes.Conflict} when another agent holds it.", agent: true, lease: true) { id };
+        var command = new QueueCommand("claim", $"Claim a task (PENDING → IN_PROGRESS). Exits {ExitCodes.Conflict} when another agent holds it. Example: org-dispatch claim TASK-0001 --agent timmy --lease 15m", agent: true, lease: true) { id };
         command.SetQueueAction(async (c, ct) =>
         {
             ClaimResult result = await c.Queue.ClaimAsync(c.Parse.GetValue(id)!, c.Agent, c.Lease, ct);
@@ -108,7 +108,7 @@ internal static class QueueCommands
     private static Command Heartbeat()
     {
         var id = IdArgument();
-        var command = new QueueCommand("heartbeat", "Renew the lease on a task this agent holds.", agent: true, lease: true) { id };
+        var command = new QueueCommand("heartbeat", "Renew the lease on a task this agent holds. Example: org-dispatch heartbeat TASK-0001 --agent timmy --lease 15m", agent: true, lease: true) { id };
         command.SetQueueAction(async (c, ct) => c.PrintTask("renewed", await c.Queue.HeartbeatAsync(c.Parse.GetValue(id)!, c.Agent, c.Lease, ct)));
         return command;
     }
@@ -116,7 +116,7 @@ internal static class QueueCommands
     private static Command Release()
     {
         var id = IdArgument();
-        var command = new QueueCommand("release", "Give back a task this agent holds (IN_PROGRESS → PENDING).", agent: true) { id };
+        var command = new QueueCommand("release", "Give back a task this agent holds (IN_PROGRESS → PENDING). Example: org-dispatch release TASK-0001 --agent timmy", agent: true) { id };
         command.SetQueueAction(async (c, ct) => c.PrintTask("released", await c.Queue.ReleaseAsync(c.Parse.GetValue(id)!, c.Agent, ct)));
         return command;
     }
@@ -125,7 +125,7 @@ internal static class QueueCommands
     {
         var id = IdArgument();
         var result = new Option<string>("--result", "-r") { Description = "What was done; written as the LOGBOOK note.", HelpName = "TEXT", Required = true };
-        var command = new QueueCommand("done", "Finish a task this agent holds (IN_PROGRESS → DONE).", agent: true) { id, result };
+        var command = new QueueCommand("done", "Finish a task this agent holds (IN_PROGRESS → DONE). Example: org-dispatch done TASK-0001 --agent timmy --result \"Deployed; smoke tests green.\"", agent: true) { id, result };
         command.SetQueueAction(async (c, ct) => c.PrintTask("done", await c.Queue.DoneAsync(c.Parse.GetValue(id)!, c.Agent, c.Parse.GetValue(result)!, ct)));
         return command;
     }
@@ -134,7 +134,7 @@ internal static class QueueCommands
     {
         var id = IdArgument();
         var reason = new Option<string>("--reason", "-r") { Description = "Why it failed; written as the LOGBOOK note.", HelpName = "TEXT", Required = true };
-        var command = new QueueCommand("fail", "Report failure on a task this agent holds: back to PENDING, or FAILED after the last attempt.", agent: true) { id, reason };
+        var command = new QueueCommand("fail", "Report failure on a task this agent holds: back to PENDING, or FAILED after the last attempt. Example: org-dispatch fail TASK-0001 --agent timmy --reason \"staging is down\"", agent: true) { id, reason };
         command.SetQueueAction(async (c, ct) =>
         {
             DispatchTask task = await c.Queue.FailAsync(c.Parse.GetValue(id)!, c.Agent, c.Parse.GetValue(reason)!, ct);
@@ -147,7 +147,7 @@ internal static class QueueCommands
     {
         var id = IdArgument();
         var reason = new Option<string>("--reason", "-r") { Description = "Why; written as the LOGBOOK note.", HelpName = "TEXT" };
-        var command = new QueueCommand("skip", "Cancel a pending task (PENDING → SKIPPED).", agent: true) { id, reason };
+        var command = new QueueCommand("skip", "Cancel a pending task (PENDING → SKIPPED). Example: org-dispatch skip TASK-0003 --agent ann --reason \"not needed any more\"", agent: true) { id, reason };
         command.SetQueueAction(async (c, ct) => c.PrintTask("skipped", await c.Queue.SkipAsync(c.Parse.GetValue(id)!, c.Agent, c.Parse.GetValue(reason), ct)));
         return command;
     }
@@ -167,7 +167,7 @@ internal static class QueueCommands
         var deadline = new Option<DateOnly?>("--deadline") { Description = "Deadline date, yyyy-mm-dd.", HelpName = "DATE" };
         var blockedBy = new Option<string[]>("--blocked-by") { Description = "Id of a task this one waits for; repeatable.", HelpName = "ID" };
         var body = new Option<string>("--body") { Description = "Text for the task's body.", HelpName = "TEXT" };
-        var command = new QueueCommand("add", "Add a PENDING task with the next free id.") { title, agents, priority, deadline, blockedBy, body };
+        var command = new QueueCommand("add", "Add a PENDING task with the next free id. Example: org-dispatch add \"Rotate the API keys\" --agent ezra --priority A --deadline 2026-12-15") { title, agents, priority, deadline, blockedBy, body };
         command.SetQueueAction(async (c, ct) =>
         {
             var task = new NewTask
@@ -187,7 +187,7 @@ internal static class QueueCommands
     private static Command Append()
     {
         var message = new Argument<string>("MESSAGE") { Description = "The status message." };
-        var command = new QueueCommand("append", "Append a timestamped message under the activity headline.", agent: true) { message };
+        var command = new QueueCommand("append", "Append a timestamped message under the activity headline. Example: org-dispatch append \"migrations applied\" --agent timmy", agent: true) { message };
         command.SetQueueAction(async (c, ct) =>
         {
             ActivityEntry entry = await c.Queue.AppendAsync(c.Agent, c.Parse.GetValue(message)!, ct);
@@ -201,7 +201,7 @@ internal static class QueueCommands
     private static Command Show()
     {
         var id = IdArgument();
-        var command = new QueueCommand("show", "Show one task.") { id };
+        var command = new QueueCommand("show", "Show one task. Example: org-dispatch show TASK-0001 --json") { id };
         command.SetQueueAction(async (c, ct) =>
         {
             DispatchTask t = await c.Queue.GetTaskAsync(c.Parse.GetValue(id)!, ct);
@@ -219,7 +219,7 @@ internal static class QueueCommands
 
     private static Command Status()
     {
-        var command = new QueueCommand("status", $"Health of the dispatch file: reachable, counts, stale claims, problems, recent activity. Exits {ExitCodes.UsageOrTransport} when unreachable.");
+        var command = new QueueCommand("status", $"Health of the dispatch file: reachable, counts, stale claims, problems, recent activity. Exits {ExitCodes.UsageOrTransport} when unreachable. Example: org-dispatch status --hub 127.0.0.1:9105");
         command.SetQueueAction(async (c, ct) =>
         {
             DispatchStatus s = await c.Queue.GetStatusAsync(ct);
@@ -232,7 +232,7 @@ internal static class QueueCommands
 
     private static Command Report()
     {
-        var command = new QueueCommand("report", "The crontab summary: connectivity, counts, my ready and active tasks, recent activity.", agent: true);
+        var command = new QueueCommand("report", "The crontab summary: connectivity, counts, my ready and active tasks, recent activity. Example: org-dispatch report --agent timmy", agent: true);
         command.SetQueueAction(async (c, ct) =>
         {
             DispatchStatus s = await c.Queue.GetStatusAsync(ct);
@@ -279,7 +279,7 @@ internal static class QueueCommands
     private static Command Eval()
     {
         Argument<string> expression = new("expr") { Description = "One Emacs Lisp form, e.g. \"(buffer-name)\".", HelpName = "EXPR" };
-        var command = new QueueCommand("eval", "Evaluate Emacs Lisp in the Emacs that holds the dispatch buffer (emacs and ssh transports, or a hub serving one with --allow-eval) and print the value.") { expression };
+        var command = new QueueCommand("eval", "Evaluate Emacs Lisp in the Emacs that holds the dispatch buffer (emacs and ssh transports, or a hub serving one with --allow-eval) and print the value. Example: org-dispatch eval '(buffer-name)' --socket fleet") { expression };
         command.SetQueueAction(async (c, ct) =>
         {
             string form = c.Parse.GetValue(expression)!;

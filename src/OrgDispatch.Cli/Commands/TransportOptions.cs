@@ -20,6 +20,7 @@ internal sealed class TransportOptions
     public const string SshTimeoutVariable = "ORGDISPATCH_SSH_TIMEOUT";
     public const string SshPortVariable = "ORGDISPATCH_SSH_PORT";
     public const string SshConfigVariable = "ORGDISPATCH_SSH_CONFIG";
+    public const string EmacsTimeoutVariable = "ORGDISPATCH_EMACS_TIMEOUT";
 
     public Option<DispatchTransport?> Transport { get; } = new("--transport", "-t")
     {
@@ -73,6 +74,14 @@ internal sealed class TransportOptions
         DefaultValueFactory = r => Port(r, Env(SshPortVariable), "$" + SshPortVariable),
     };
 
+    public Option<TimeSpan?> EmacsTimeout { get; } = new("--emacs-timeout")
+    {
+        Description = $"How long Emacs may take to answer one request (emacs and ssh transports): seconds, or 90s, 2m. Default: ${EmacsTimeoutVariable}, else 30s.",
+        HelpName = "DURATION",
+        CustomParser = r => Seconds(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--emacs-timeout"),
+        DefaultValueFactory = r => Seconds(r, Env(EmacsTimeoutVariable), "$" + EmacsTimeoutVariable),
+    };
+
     public Option<string?> SshConfig { get; } = new("--ssh-config")
     {
         Description = $"An SSH config file instead of ~/.ssh/config (ssh -F). Default: ${SshConfigVariable}.",
@@ -95,8 +104,8 @@ internal sealed class TransportOptions
 
     /// <summary>Every option, to add to a command.</summary>
     public IEnumerable<Option> All => Hub is null
-        ? [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig]
-        : [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, Hub, Token!];
+        ? [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, EmacsTimeout]
+        : [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, EmacsTimeout, Hub, Token!];
 
     /// <summary>The transport asked for: --transport; else the kind of the first of --hub, --host,
     /// --socket, --file given on the command line; else of the first set in the environment; else file.</summary>
@@ -122,7 +131,11 @@ internal sealed class TransportOptions
     /// <exception cref="ArgumentException">A required option is missing (e.g. ssh without a host, hub without an address).</exception>
     public DispatchConnectionOptions ToConnectionOptions(ParseResult parse, DispatchTransport kind, string file, DispatchOptions options, TimeSpan? lockTimeout)
     {
-        var connection = new DispatchConnectionOptions { Transport = kind, FilePath = file, LockTimeout = lockTimeout, Queue = options, EmacsSocket = parse.GetValue(Socket) };
+        var connection = new DispatchConnectionOptions
+        {
+            Transport = kind, FilePath = file, LockTimeout = lockTimeout, Queue = options,
+            EmacsSocket = parse.GetValue(Socket), EmacsTimeout = parse.GetValue(EmacsTimeout),
+        };
         return kind switch
         {
             DispatchTransport.Hub when Hub is null => throw new ArgumentException("A hub cannot serve another hub: use --transport file, emacs or ssh."),

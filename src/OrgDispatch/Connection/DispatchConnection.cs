@@ -39,6 +39,9 @@ public sealed record DispatchConnectionOptions
     /// to find it as emacsclient does. ssh: the socket on the remote host, found the same way there.</summary>
     public string? EmacsSocket { get; init; }
 
+    /// <summary>emacs, ssh: how long one evaluation may take once connected; null for 30 seconds.</summary>
+    public TimeSpan? EmacsTimeout { get; init; }
+
     /// <summary>ssh: the host and how to log in. Required for ssh.</summary>
     public SshOptions? Ssh { get; init; }
 
@@ -161,13 +164,13 @@ public sealed class DispatchConnection : IAsyncDisposable
                 return (new FileDispatchStore(file, options.LockTimeout), null);
             case DispatchTransport.Emacs:
             {
-                var emacs = new EmacsServerClient(EmacsServerEndpoint.Resolve(options.EmacsSocket));
+                var emacs = new EmacsServerClient(EmacsServerEndpoint.Resolve(options.EmacsSocket), options.EmacsTimeout);
                 return (new EmacsDispatchStore(emacs, Path.GetFullPath(file), options.EmacsStore), emacs);
             }
             case DispatchTransport.Ssh:
             {
                 SshOptions ssh = options.Ssh ?? throw new ArgumentException("The ssh transport needs the host (DispatchConnectionOptions.Ssh, or --host).", nameof(options));
-                var emacs = new SshEmacsClient(ssh, options.EmacsSocket);
+                var emacs = new SshEmacsClient(ssh, options.EmacsSocket, options.EmacsTimeout);
                 return (new EmacsDispatchStore(emacs, file, options.EmacsStore), emacs);
             }
             default:

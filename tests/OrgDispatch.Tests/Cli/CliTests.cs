@@ -54,6 +54,37 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Transport_options_reach_the_connection_options()
+    {
+        var transport = new OrgDispatch.Cli.Commands.TransportOptions();
+        var command = new System.CommandLine.Command("probe");
+        foreach (System.CommandLine.Option o in transport.All) command.Options.Add(o);
+        var file = CliOptions.File();
+        command.Options.Add(file);
+        var parse = command.Parse(["--emacs-timeout", "90s", "--socket", "fleet"]);
+
+        var options = transport.ToConnectionOptions(parse, transport.Choose(parse, file), "dispatch.org", OrgDispatch.Queue.DispatchOptions.Default, null);
+
+        Assert.Equal(DispatchTransport.Emacs, options.Transport);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.EmacsTimeout);
+        Assert.Equal("fleet", options.EmacsSocket);
+    }
+
+    [Fact]
+    public void Every_command_s_help_has_an_example_that_parses()
+    {
+        foreach (System.CommandLine.Command command in CliApp.BuildRoot().Subcommands)
+        {
+            string description = command.Description ?? "";
+            int at = description.IndexOf("Example: org-dispatch " + command.Name + " ", StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{command.Name}: no example in its help");
+            string example = description[(at + "Example: org-dispatch ".Length)..];
+            var parse = CliApp.BuildRoot().Parse(System.CommandLine.Parsing.CommandLineParser.SplitCommandLine(example).ToArray());
+            Assert.True(parse.Errors.Count == 0, $"{command.Name}: \"{example}\" does not parse: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+        }
+    }
+
+    [Fact]
     public async Task A_conflict_names_the_holder()
     {
         await Run("claim", "TASK-0001", "--agent", "ezra");

@@ -22,11 +22,13 @@ public sealed partial class TransportRaceTests
         string path = emacs.File("dispatch.org");
         const int tasks = 96, perTransport = 16;
         await File.WriteAllTextAsync(path, DispatchFiles.Pending(tasks));
-        var local = new Dictionary<string, string?> { ["ORGDISPATCH_SOCKET"] = emacs.SocketPath, ["ORGDISPATCH_FILE"] = path };
+        // 32 processes on 2 cores is deliberate overload: a request may wait long for its turn in Emacs.
+        // The point is exactly-once, not latency, so each process may wait 2 minutes (not the default 30 s).
+        var local = new Dictionary<string, string?> { ["ORGDISPATCH_SOCKET"] = emacs.SocketPath, ["ORGDISPATCH_FILE"] = path, ["ORGDISPATCH_EMACS_TIMEOUT"] = "2m" };
         var remote = new Dictionary<string, string?>
         {
             ["ORGDISPATCH_TRANSPORT"] = "ssh", ["ORGDISPATCH_HOST"] = "dispatch-test", ["ORGDISPATCH_SSH_CONFIG"] = sshd.ClientConfig,
-            ["ORGDISPATCH_SOCKET"] = emacs.SocketPath, ["ORGDISPATCH_FILE"] = path,
+            ["ORGDISPATCH_SOCKET"] = emacs.SocketPath, ["ORGDISPATCH_FILE"] = path, ["ORGDISPATCH_EMACS_TIMEOUT"] = "2m",
         };
         try
         {

@@ -24,7 +24,7 @@ public sealed partial class PackageTests : IDisposable
     [Fact]
     public void The_library_package_declares_what_its_public_API_needs()
     {
-        Pack("src/OrgDispatch/OrgDispatch.csproj");
+        Pack("src/OrgDispatch/OrgDispatch.csproj", "-p:RepositoryUrl=https://example.invalid/orgdispatch.git");
         using ZipArchive package = ZipFile.OpenRead(Path.Combine(Feed, $"OrgDispatch.{_version}.nupkg"));
         XDocument nuspec = XDocument.Load(package.GetEntry("OrgDispatch.nuspec")!.Open());
         XNamespace ns = nuspec.Root!.Name.Namespace;
@@ -38,7 +38,20 @@ public sealed partial class PackageTests : IDisposable
         Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
         Assert.NotNull(package.GetEntry("lib/net10.0/OrgDispatch.dll"));
         Assert.NotNull(package.GetEntry("lib/net10.0/OrgDispatch.xml"));
-        Assert.NotNull(package.GetEntry("README.md"));
+        // On the package page the README's relative links point into the repository at the packed commit.
+        string readme = new StreamReader(package.GetEntry("README.md")!.Open()).ReadToEnd();
+        Assert.Matches(@"\]\(https://example\.invalid/orgdispatch/blob/[0-9a-f]{40}/docs/cli\.md\)", readme);
+        Assert.DoesNotContain("](docs/", readme, StringComparison.Ordinal);
+        Assert.Contains("Deployed; smoke tests green.", readme, StringComparison.Ordinal); // text intact, semicolons and all
+        Assert.Equal("icon.png", metadata.Element(ns + "icon")!.Value);
+        using (var icon = new BinaryReader(package.GetEntry("icon.png")!.Open()))
+        {
+            byte[] header = icon.ReadBytes(24); // PNG signature, IHDR length and type, then width and height
+            Assert.Equal((128, 128), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(20))));
+        }
+        Assert.Null(package.GetEntry("lib/net10.0/OrgDispatch.pdb")); // the pdb is in the symbols package
+        using ZipArchive symbols = ZipFile.OpenRead(Path.Combine(Feed, $"OrgDispatch.{_version}.snupkg"));
+        Assert.NotNull(symbols.GetEntry("lib/net10.0/OrgDispatch.pdb"));
     }
 
     [Fact]
@@ -94,8 +107,8 @@ public sealed partial class PackageTests : IDisposable
         return CSharpBlock().Match(readme) is { Success: true } m ? m.Groups["code"].Value : throw new InvalidOperationException("README.md has no ```csharp block.");
     }
 
-    private void Pack(string project) =>
-        Dotnet(TestEnvironment.RepoRoot, "pack", project, "-c", "Release", "-o", Feed, "-p:Version=" + _version);
+    private void Pack(string project, params string[] properties) =>
+        Dotnet(TestEnvironment.RepoRoot, ["pack", project, "-c", "Release", "-o", Feed, "-p:Version=" + _version, .. properties]);
 
     private static string CentralVersion(string id)
     {
