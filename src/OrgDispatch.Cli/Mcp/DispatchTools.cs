@@ -24,10 +24,10 @@ internal sealed class DispatchTools(McpAgent me)
     {
         DispatchTask? task = await me.Queue.NextAsync(me.Agent, me.Lease, ct);
         return Json(w => JsonOutput.Task(w, "claimed", task));
-    });
+    }, ct);
 
     [McpServerTool(Name = "dispatch_claim", Destructive = false), Description("Claim one task by id. The outcome is claimed, already_yours or claimed_by_other (then holder says who has it).")]
-    public Task<CallToolResult> ClaimAsync([Description("The task id, e.g. TASK-0001.")] string id, CancellationToken ct) => Run(id, async () =>
+    public Task<CallToolResult> ClaimAsync([Description("The task id, e.g. TASK-0001.")] string id, CancellationToken ct) => Run(null, async () =>
     {
         ClaimResult r = await me.Queue.ClaimAsync(id, me.Agent, me.Lease, ct);
         return Json(w =>
@@ -36,41 +36,41 @@ internal sealed class DispatchTools(McpAgent me)
             w.WriteString("holder", r.Holder);
             JsonOutput.Task(w, "task", r.Task);
         });
-    });
+    }, ct);
 
     [McpServerTool(Name = "dispatch_heartbeat", Destructive = false, Idempotent = true), Description("Renew the lease on a task you hold (every other call renews it too).")]
     public Task<CallToolResult> HeartbeatAsync([Description("The task id.")] string id, CancellationToken ct) =>
-        Run(id, async () => TaskJson(await me.Queue.HeartbeatAsync(id, me.Agent, me.Lease, ct)));
+        Run(id, async () => TaskJson(await me.Queue.HeartbeatAsync(id, me.Agent, me.Lease, ct)), ct);
 
     [McpServerTool(Name = "dispatch_done", Destructive = false), Description("Finish a task you hold, with a short note of what you did (written to the task's history).")]
     public Task<CallToolResult> DoneAsync([Description("The task id.")] string id, [Description("What was done, one or two sentences.")] string result, CancellationToken ct) =>
-        Run(id, async () => TaskJson(await me.Queue.DoneAsync(id, me.Agent, result, ct)));
+        Run(id, async () => TaskJson(await me.Queue.DoneAsync(id, me.Agent, result, ct)), ct);
 
     [McpServerTool(Name = "dispatch_fail", Destructive = false), Description("Report that a task you hold failed; it goes back to pending for a retry, or to failed when out of attempts.")]
     public Task<CallToolResult> FailAsync([Description("The task id.")] string id, [Description("Why it failed.")] string reason, CancellationToken ct) =>
-        Run(id, async () => TaskJson(await me.Queue.FailAsync(id, me.Agent, reason, ct)));
+        Run(id, async () => TaskJson(await me.Queue.FailAsync(id, me.Agent, reason, ct)), ct);
 
     [McpServerTool(Name = "dispatch_release", Destructive = false), Description("Give a task you hold back to pending, untouched, for someone else.")]
     public Task<CallToolResult> ReleaseAsync([Description("The task id.")] string id, CancellationToken ct) =>
-        Run(id, async () => TaskJson(await me.Queue.ReleaseAsync(id, me.Agent, ct)));
+        Run(id, async () => TaskJson(await me.Queue.ReleaseAsync(id, me.Agent, ct)), ct);
 
     [McpServerTool(Name = "dispatch_poll", ReadOnly = true), Description("List the tasks you could claim now, best first, without claiming any.")]
     public Task<CallToolResult> PollAsync(CancellationToken ct) => Run(null, async () =>
     {
         IReadOnlyList<DispatchTask> tasks = await me.Queue.PollAsync(me.Agent, ct);
         return Json(w => JsonOutput.Tasks(w, "tasks", tasks));
-    });
+    }, ct);
 
     [McpServerTool(Name = "dispatch_show", ReadOnly = true), Description("One task with everything known about it: state, holder, lease, attempts, body, properties.")]
     public Task<CallToolResult> ShowAsync([Description("The task id.")] string id, CancellationToken ct) =>
-        Run(id, async () => TaskJson(await me.Queue.GetTaskAsync(id, ct)));
+        Run(null, async () => TaskJson(await me.Queue.GetTaskAsync(id, ct)), ct);
 
     [McpServerTool(Name = "dispatch_status", ReadOnly = true), Description("The queue's health: counts by state, stale claims, problems in the file, recent activity.")]
     public Task<CallToolResult> StatusAsync(CancellationToken ct) => Run(null, async () =>
     {
         DispatchStatus s = await me.Queue.GetStatusAsync(ct);
         return Json(w => JsonOutput.Status(w, s));
-    });
+    }, ct);
 
     [McpServerTool(Name = "dispatch_add", Destructive = false), Description("Add a pending task (for follow-up work you found). Returns the new task with its id.")]
     public Task<CallToolResult> AddAsync(
@@ -92,7 +92,7 @@ internal sealed class DispatchTools(McpAgent me)
             Body = body,
         };
         return TaskJson(await me.Queue.AddAsync(task, ct));
-    });
+    }, ct);
 
     [McpServerTool(Name = "dispatch_append", Destructive = false), Description("Write a timestamped status message, signed with your name, to the activity log people read.")]
     public Task<CallToolResult> AppendAsync([Description("The message, one line.")] string message, CancellationToken ct) => Run(null, async () =>
@@ -103,15 +103,16 @@ internal sealed class DispatchTools(McpAgent me)
             w.WritePropertyName("appended");
             JsonOutput.Activity(w, e);
         });
-    });
+    }, ct);
 
-    // Renews what this agent holds (the task named, or all it holds), then runs the call; the queue's
-    // errors become tool errors that start with their code.
-    private async Task<CallToolResult> Run(string? id, Func<Task<string>> call)
+    // Renews every task this agent holds except the one the call itself moves (heartbeat, done, fail
+    // and release renew or settle it anyway), then runs the call; the queue's errors become tool
+    // errors that start with their code.
+    private async Task<CallToolResult> Run(string? moves, Func<Task<string>> call, CancellationToken ct)
     {
         try
         {
-            await RenewLeasesAsync(id);
+            await RenewLeasesAsync(moves, ct);
             return Result(await call(), isError: false);
         }
         catch (Exception e) when (e is IDispatchError or ArgumentException)
@@ -122,12 +123,12 @@ internal sealed class DispatchTools(McpAgent me)
 
     private static CallToolResult Result(string text, bool isError) => new() { Content = [new TextContentBlock { Text = text }], IsError = isError };
 
-    private async Task RenewLeasesAsync(string? id)
+    private async Task RenewLeasesAsync(string? moves, CancellationToken ct)
     {
-        foreach (DispatchTask t in await me.Queue.GetTasksAsync())
+        foreach (DispatchTask t in await me.Queue.GetTasksAsync(ct))
         {
-            if (t.State == TaskState.InProgress && t.Claim?.Agent == me.Agent && (id is null || t.Id == id))
-                await me.Queue.HeartbeatAsync(t.Id, me.Agent, me.Lease);
+            if (t.State == TaskState.InProgress && t.Claim?.Agent == me.Agent && t.Id != moves)
+                await me.Queue.HeartbeatAsync(t.Id, me.Agent, me.Lease, ct);
         }
     }
 
