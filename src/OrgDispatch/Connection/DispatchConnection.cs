@@ -78,10 +78,11 @@ public sealed class DispatchConnection : IAsyncDisposable
 {
     private readonly IAsyncDisposable _resource;
 
-    private DispatchConnection(DispatchTransport transport, IDispatchQueue queue, IEmacsEvaluator? emacs, IAsyncDisposable resource)
+    private DispatchConnection(DispatchTransport transport, IDispatchQueue queue, IDispatchStore? store, IEmacsEvaluator? emacs, IAsyncDisposable resource)
     {
         Transport = transport;
         Queue = queue;
+        Store = store;
         Emacs = emacs;
         _resource = resource;
     }
@@ -91,6 +92,11 @@ public sealed class DispatchConnection : IAsyncDisposable
 
     /// <summary>The queue.</summary>
     public IDispatchQueue Queue { get; }
+
+    /// <summary>The store under the queue (file, emacs, ssh), or null over a hub, which serves queue
+    /// operations only. For edits of your own to the same file (headlines the queue leaves alone):
+    /// a transaction here is serialised with the queue's, through the same lock or Emacs buffer.</summary>
+    public IDispatchStore? Store { get; }
 
     /// <summary>The Emacs that holds the buffer (emacs, ssh), or null.</summary>
     public IEmacsEvaluator? Emacs { get; }
@@ -111,12 +117,12 @@ public sealed class DispatchConnection : IAsyncDisposable
         {
             HubClientOptions hub = options.Hub ?? throw new ArgumentException("The hub transport needs the hub's address (DispatchConnectionOptions.Hub, or --hub HOST:PORT).", nameof(options));
             var remote = new HubDispatchQueue(hub);
-            return new DispatchConnection(DispatchTransport.Hub, remote, null, remote);
+            return new DispatchConnection(DispatchTransport.Hub, remote, null, null, remote);
         }
         (IDispatchStore store, IEmacsEvaluator? emacs) = OpenStore(options);
         if (options.GroupCommit) store = new BatchingDispatchStore(store);
         var queue = new DispatchQueue(store, options.Queue, options.LoggerFactory?.CreateLogger<DispatchQueue>());
-        return new DispatchConnection(options.Transport, queue, emacs, store);
+        return new DispatchConnection(options.Transport, queue, store, emacs, store);
     }
 
     /// <summary>Opens the local-file transport: <c>Open</c> with <see cref="DispatchTransport.File"/>.</summary>

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text;
+using OrgDispatch.Document;
+using OrgDispatch.Queue;
+using OrgDispatch.Syntax;
+
+namespace ControlPlane;
+
+/// <summary>An approval an agent asked for, as read back from the dispatch file.</summary>
+public sealed record Approval(string ApprovalId, string Status, string Summary, string Details, string? TaskId, string RequestedBy, string? RequestedAt);
+
+/// <summary>
+/// Approvals live in the dispatch file, under a top-level <c>Approvals</c> headline, one child headline
+/// each, so a person approves in Emacs by changing its keyword (<c>C-c C-t a</c>):
+/// <code>
+/// #+TODO: AWAITING(w) | APPROVED(a) REJECTED(r)
+/// * Approvals
+/// ** AWAITING Deploy auth service to production
+///    :PROPERTIES:
+///    :APPROVAL_ID: APR-0001
+///    :REQUESTED_BY: timmy
+///    ...
+/// </code>
+/// Their keywords are not the queue's, so no agent ever claims an approval. Writes go through the
+/// connection's <see cref="IDispatchStore"/>, in one transaction with the queue's lock or Emacs buffer.
+/// </summary>
+public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOptions, TimeProvider clock)
+{
+    /// <summary>The title of the headline the approvals live under.</summary>
+    public const string Headline = "Approvals";
+    /// <summary>The keyword of an approval nobody has decided on.</summary>
+    public const string Awaiting = "AWAITING";
+    /// <summary>The keyword a person sets to approve.</summary>
+    public const string Approved = "APPROVED";
+    /// <summary>The keyword a person sets to refuse.</summary>
+    public const string Rejected = "REJECTED";
+    /// <summary>The <c>#+TODO:</c> line that declares them, with fast-selection keys for <c>C-c C-t</c>.</summary>
+    public const string TodoLine = "AWAITING(w) | APPROVED(a) REJECTED(r)";
+
+    private readonly OrgSyntaxOptions _syntax = new()
+    {
+        TodoKeywords = TodoKeywordSet.Parse([queueOptions.Keywords.TodoLine, TodoLine]),
+    };
+
+    /// <summary>The agent's approvals, in file order.</summary>
+    public async Task<IReadOnlyList<Approval>> ForAgentAsync(string agent, CancellationToken cancellationToken)
+    {
+        OrgDocument doc = await store.ReadAsync(_syntax, cancellationToken).ConfigureAwait(false);
+        return Read(doc).Where(a => a.RequestedBy == agent).ToList();
+    }
+
+    /// <summary>Adds an awaiting approval with the next free id, declaring the keywords first if the
+    /// file does not (and the queue's with them when it declares none, so Org still sees those).</summary>
+    public ValueTask<Approval> RequestAsync(string agent, string summary, string details, string? taskId, CancellationToken cancellationToken) =>
+        store.UpdateAsync(_syntax, doc =>
+        {
+            var edits = new List<OrgTextEdit>();
+            if (Declaration(doc) is { } declaration) edits.Add(declaration);
+
+            int next = 1 + Read(doc).Select(a => a.ApprovalId.StartsWith("APR-", StringComparison.Ordinal) && int.TryParse(a.ApprovalId.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0).DefaultIfEmpty(0).Max();
+            var approval = new Approval($"APR-{next:D4}", "pending", summary, details, taskId, agent,
+                clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            string entry = $"{Awaiting} {summary}";
+            string content = Content(approval);
+
+            if (Parent(doc) is { } parent)
+            {
+                edits.AddRange(doc.Edit().AppendHeadline(parent, entry, content).ComputeEdits());
+            }
+            else
+            {
+                // A new parent and its first child in one insertion at the end of the file.
+                ReadOnlySpan<byte> src = doc.Source.Span;
+                string gap = src.Length > 0 && src[^1] != (byte)'\n' ? "\n" : "";
+                edits.Add(new OrgTextEdit(src.Length, 0, $"{gap}* {Headline}\n** {entry}\n{content}"));
+            }
+            // Edits must be in source order; the declaration is in the preamble, before every headline.
+            edits.Sort((a, b) => a.Start.CompareTo(b.Start));
+            return new DispatchChange<Approval>(edits, approval);
+        }, cancellationToken);
+
+    private static OrgHeadline? Parent(OrgDocument doc)
+    {
+        foreach (OrgHeadline h in doc.Headlines)
+        {
+            if (h.Level == 1 && h.TodoKeyword is null && h.Title == Headline) return h;
+        }
+        return null;
+    }
+
+    private static IEnumerable<Approval> Read(OrgDocument doc)
+    {
+        if (Parent(doc) is not { } parent) yield break;
+        foreach (OrgHeadline h in parent.Children)
+        {
+            string? status = h.TodoKeyword switch
+            {
+                Awaiting => "pending",
+                Approved => "approved",
+                Rejected => "rejected",
+                _ => null,
+            };
+            if (status is null || h.GetProperty("APPROVAL_ID") is not { } id || h.GetProperty("REQUESTED_BY") is not { } by) continue;
+            string section = Encoding.UTF8.GetString(h.SectionRange.Of(doc.Source.Span));
+            yield return new Approval(id, status, h.Title, Details(section), h.GetProperty("TASK_ID"), by, h.GetProperty("REQUESTED_AT"));
+        }
+    }
+
+    /// <summary>The property drawer, then the details in an example block, escaped as Org escapes
+    /// block contents (a comma before lines that start with <c>*</c> or <c>#+</c>), so no text an
+    /// agent sends can start a headline or an in-buffer setting.</summary>
+    private static string Content(Approval a)
+    {
+        var sb = new StringBuilder();
+        sb.Append("   :PROPERTIES:\n");
+        sb.Append("   :APPROVAL_ID: ").Append(a.ApprovalId).Append('\n');
+        sb.Append("   :REQUESTED_BY: ").Append(a.RequestedBy).Append('\n');
+        sb.Append("   :REQUESTED_AT: ").Append(a.RequestedAt).Append('\n');
+        if (a.TaskId is not null) sb.Append("   :TASK_ID: ").Append(a.TaskId).Append('\n');
+        sb.Append("   :END:\n");
+        if (a.Details.Length > 0)
+        {
+            sb.Append("   #+begin_example\n");
+            foreach (string line in a.Details.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
+            {
+                string t = line.TrimStart(' ', '\t');
+                sb.Append(t.StartsWith('*') || t.StartsWith("#+", StringComparison.Ordinal) || t.StartsWith(",*", StringComparison.Ordinal) || t.StartsWith(",#+", StringComparison.Ordinal) ? "," : "")
+                  .Append(line).Append('\n');
+            }
+            sb.Append("   #+end_example\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The example block's text, unescaped; empty when there is none.</summary>
+    private static string Details(string section)
+    {
+        var lines = new List<string>();
+        bool inside = false;
+        foreach (string line in section.Split('\n'))
+        {
+            string t = line.Trim();
+            if (!inside) { inside = t.Equals("#+begin_example", StringComparison.OrdinalIgnoreCase); continue; }
+            if (t.Equals("#+end_example", StringComparison.OrdinalIgnoreCase)) break;
+            int i = line.Length - line.TrimStart(' ', '\t').Length;
+            lines.Add(i < line.Length && line[i] == ',' && (line.AsSpan(i + 1).StartsWith("*") || line.AsSpan(i + 1).StartsWith("#+"))
+                ? line.Remove(i, 1) : line);
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The insertion that declares the approval keywords, or null when the file declares them.
+    /// A file with no <c>#+TODO:</c> line gets the queue's too: a declared line replaces Org's defaults.</summary>
+    private OrgTextEdit? Declaration(OrgDocument doc)
+    {
+        ReadOnlySpan<byte> preamble = doc.Preamble.Of(doc.Source.Span);
+        string text = Encoding.UTF8.GetString(preamble);
+        int lastTodoEnd = -1, offset = 0;
+        foreach (string line in text.Split('\n'))
+        {
+            int next = offset + Encoding.UTF8.GetByteCount(line) + 1;
+            string t = line.TrimStart();
+            if (t.StartsWith("#+TODO:", StringComparison.OrdinalIgnoreCase) || t.StartsWith("#+SEQ_TODO:", StringComparison.OrdinalIgnoreCase) || t.StartsWith("#+TYP_TODO:", StringComparison.OrdinalIgnoreCase))
+            {
+                if (t.Contains(Awaiting + "(", StringComparison.Ordinal) || t.Split(' ').Contains(Awaiting)) return null;
+                lastTodoEnd = Math.Min(next, preamble.Length);
+            }
+            offset = next;
+        }
+        if (lastTodoEnd >= 0)
+        {
+            string gap = lastTodoEnd == preamble.Length && (preamble.Length == 0 || preamble[^1] != (byte)'\n') ? "\n" : "";
+            return new OrgTextEdit(doc.Preamble.Start + lastTodoEnd, 0, $"{gap}#+TODO: {TodoLine}\n");
+        }
+        return new OrgTextEdit(0, 0, $"#+TODO: {queueOptions.Keywords.TodoLine}\n#+TODO: {TodoLine}\n");
+    }
+}

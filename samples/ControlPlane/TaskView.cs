@@ -1,0 +1,43 @@
+using OrgDispatch.Queue;
+
+namespace ControlPlane;
+
+/// <summary>A dispatch task as the control-plane contract shows it.</summary>
+public static class TaskView
+{
+    /// <summary>Org's priority cookie in the contract's words: <c>[#A]</c> high, <c>[#B]</c> (Org's default,
+    /// also for no cookie) medium, <c>[#C]</c> and anything after it low; a cookie before A (digits) is high.</summary>
+    public static string Priority(char? cookie) => cookie switch
+    {
+        null or 'B' => "medium",
+        < 'B' => "high",
+        _ => "low",
+    };
+
+    /// <summary>One task: <c>assigned_to</c> is the holder while it is claimed, else the role it was
+    /// asked for; <c>created_at</c> is its <c>:CREATED:</c> property (Org's convention) or null;
+    /// <c>context</c> holds its other properties, its deadline and what it waits for.</summary>
+    public static object Of(DispatchTask task, string role)
+    {
+        var context = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in task.Properties)
+        {
+            if (!name.Equals("ID", StringComparison.OrdinalIgnoreCase) && !name.Equals("CREATED", StringComparison.OrdinalIgnoreCase))
+                context[name.ToLowerInvariant()] = value;
+        }
+        if (task.Deadline is { } deadline) context["deadline"] = deadline.ToIsoString();
+        if (task.BlockedBy.Count > 0) context["blocked_by"] = string.Join(' ', task.BlockedBy);
+        return new
+        {
+            task_id = task.Id,
+            title = task.Title,
+            description = task.Body,
+            assigned_to = task.Claim?.Agent ?? role,
+            priority = Priority(task.Priority),
+            status = task.State.ToSnakeCase(),
+            created_at = task.Properties.FirstOrDefault(p => p.Key.Equals("CREATED", StringComparison.OrdinalIgnoreCase)).Value,
+            tags = task.Agents,
+            context,
+        };
+    }
+}
