@@ -10,6 +10,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The SSH transport's tests run a real sshd on 127.0.0.1 and the system ssh client.
 { [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null 2>&1; } || need+=(openssh-server openssh-client)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# The fleet sample's systemd units are checked with systemd-analyze verify.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${need[*]}"

@@ -17,20 +17,20 @@ internal sealed class SampleProcess : IDisposable
         _log = log;
     }
 
-    /// <summary>The built program of <c>samples/<paramref name="name"/></c>, in the tests' own configuration.</summary>
-    public static string Program(string name)
+    /// <summary>The built program of <c>samples/<paramref name="name"/></c> (named <paramref name="program"/> when its assembly is named otherwise), in the tests' own configuration.</summary>
+    public static string Program(string name, string? program = null)
     {
         string tfmDir = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);
         string configuration = Path.GetFileName(Path.GetDirectoryName(tfmDir)!);
-        string path = Path.Combine(TestEnvironment.RepoRoot, "samples", name, "bin", configuration, Path.GetFileName(tfmDir), name);
+        string path = Path.Combine(TestEnvironment.RepoRoot, "samples", name, "bin", configuration, Path.GetFileName(tfmDir), program ?? name);
         return File.Exists(path) ? path : throw new FileNotFoundException($"The sample {name} is not built at {path}.");
     }
 
     /// <summary>Starts the sample and waits (at most <paramref name="timeout"/>) for a line starting with
     /// <paramref name="readyPrefix"/>, which is returned.</summary>
-    public static (SampleProcess Process, string ReadyLine) Start(string name, IEnumerable<string> args, string readyPrefix, TimeSpan timeout, IDictionary<string, string?>? env = null)
+    public static (SampleProcess Process, string ReadyLine) Start(string name, IEnumerable<string> args, string readyPrefix, TimeSpan timeout, IDictionary<string, string?>? env = null, string? program = null)
     {
-        var psi = new ProcessStartInfo(Program(name)) { WorkingDirectory = Path.GetTempPath() };
+        var psi = new ProcessStartInfo(Program(name, program)) { WorkingDirectory = Path.GetTempPath() };
         foreach (string a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
         var log = new StringBuilder();
