@@ -95,6 +95,28 @@ public sealed class TmuxFleetTests : IDisposable
     }
 
     [RequiresFact("tmux")]
+    public async Task Through_a_hub_its_events_wake_the_agent_with_no_polling_at_all()
+    {
+        File.WriteAllText(DispatchPath, "#+TODO: PENDING IN_PROGRESS | DONE SKIPPED FAILED\n");
+        var queue = new DispatchQueue(new FileDispatchStore(DispatchPath));
+        await using var hub = new OrgDispatch.Hub.HubServer(queue, new OrgDispatch.Hub.HubServerOptions { Address = System.Net.IPAddress.Loopback, Port = 0 });
+        await hub.StartAsync();
+        Assert.Equal(0, Fleet("spawn", "ann", "--", "cat").Code);
+
+        // An interval of an hour: only the hub's event can make the delivery in time.
+        var (watch, _) = SampleProcess.Start("TmuxFleet", ["-L", _server, "watch", "--hub", $"127.0.0.1:{hub.LocalEndPoint.Port}", "--interval", "3600s"],
+            "watching ", TimeSpan.FromMinutes(1), _env, "tmux-fleet");
+        using (watch)
+        {
+            await Eventually(() => hub.ClientCount > 0, "the watcher connects to the hub");
+            await Task.Delay(500); // its subscription is sent right after it connects
+            DispatchTask added = await queue.AddAsync(new NewTask { Title = "Through the hub", Agents = ["ann"] });
+            await Eventually(() => Pane("ann").Contains($"New task {added.Id}: Through the hub", StringComparison.Ordinal), "ann hears of the task through the hub\n" + watch.Log);
+        }
+        AssertOnlyTheFleetServerRan();
+    }
+
+    [RequiresFact("tmux")]
     public void Delivery_targets_the_session_exactly_and_reports_an_agent_without_one()
     {
         Assert.Equal(0, Fleet("spawn", "ann", "--", "cat").Code);
