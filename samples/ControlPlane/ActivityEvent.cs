@@ -10,6 +10,9 @@ namespace ControlPlane;
 /// Every event: <c>agent_id</c>, and <c>tokens_used</c> if it spent any.</summary>
 public sealed record ActivityEvent
 {
+    /// <summary>The most text (details, result output, message) one event may carry into the file.</summary>
+    public const int MaxTextLength = 64 * 1024;
+
     /// <summary>The event types this control plane knows.</summary>
     public static readonly string[] Types = ["task_completed", "approval_request", "error"];
 
@@ -20,7 +23,7 @@ public sealed record ActivityEvent
     /// <summary>The task the event is about.</summary>
     public string? TaskId { get; init; }
     /// <summary>Tokens the agent spent on it; counts toward the budget.</summary>
-    public long TokensUsed { get; init; }
+    public long? TokensUsed { get; init; }
     /// <summary><c>task_completed</c>: what came of it.</summary>
     public ActivityResult? Result { get; init; }
     /// <summary><c>error</c>: what went wrong.</summary>

@@ -22,7 +22,7 @@ public sealed record Approval(string ApprovalId, string Status, string Summary, 
 ///    ...
 /// </code>
 /// Their keywords are not the queue's, so no agent ever claims an approval. Writes go through the
-/// connection's <see cref="IDispatchStore"/>, in one transaction with the queue's lock or Emacs buffer.
+/// connection's <see cref="IDispatchStore"/>, serialised with the queue's transactions by the same lock or Emacs buffer.
 /// </summary>
 public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOptions, TimeProvider clock)
 {
@@ -57,7 +57,9 @@ public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOpti
             var edits = new List<OrgTextEdit>();
             if (Declaration(doc) is { } declaration) edits.Add(declaration);
 
-            int next = 1 + Read(doc).Select(a => a.ApprovalId.StartsWith("APR-", StringComparison.Ordinal) && int.TryParse(a.ApprovalId.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0).DefaultIfEmpty(0).Max();
+            // Every id in the file counts, wherever a person moved or archived its approval.
+            long next = 1 + doc.Headlines.Select(h => h.GetProperty("APPROVAL_ID") is { } v && v.StartsWith("APR-", StringComparison.Ordinal)
+                && long.TryParse(v.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n < int.MaxValue ? n : 0).DefaultIfEmpty(0).Max();
             var approval = new Approval($"APR-{next:D4}", "pending", summary, details, taskId, agent,
                 clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             string entry = $"{Awaiting} {summary}";
@@ -75,9 +77,17 @@ public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOpti
                 edits.Add(new OrgTextEdit(src.Length, 0, $"{gap}* {Headline}\n** {entry}\n{content}"));
             }
             // Edits must be in source order; the declaration is in the preamble, before every headline.
-            edits.Sort((a, b) => a.Start.CompareTo(b.Start));
-            return new DispatchChange<Approval>(edits, approval);
+            return new DispatchChange<Approval>(edits.OrderBy(e => e.Start).ToList(), approval);
         }, cancellationToken);
+
+    /// <summary>Whether Org reads <paramref name="summary"/> as an approval's title and nothing else
+    /// (no tags, priority cookie or COMMENT), so what the agent asked is what a person sees.</summary>
+    public bool IsPlainTitle(string summary)
+    {
+        OrgDocument probe = OrgDocument.Parse($"* {Awaiting} {summary}\n", _syntax);
+        OrgHeadline h = probe.GetHeadline(0);
+        return probe.HeadlineCount == 1 && h.TodoKeyword == Awaiting && h.Title == summary && h.Tags.Count == 0 && h.Priority is null && !h.IsCommented;
+    }
 
     private static OrgHeadline? Parent(OrgDocument doc)
     {
@@ -124,7 +134,8 @@ public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOpti
             foreach (string line in a.Details.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
             {
                 string t = line.TrimStart(' ', '\t');
-                sb.Append(t.StartsWith('*') || t.StartsWith("#+", StringComparison.Ordinal) || t.StartsWith(",*", StringComparison.Ordinal) || t.StartsWith(",#+", StringComparison.Ordinal) ? "," : "")
+                string bare = t.TrimStart(',');
+                sb.Append(bare.StartsWith('*') || bare.StartsWith("#+", StringComparison.Ordinal) ? "," : "")
                   .Append(line).Append('\n');
             }
             sb.Append("   #+end_example\n");
@@ -143,35 +154,33 @@ public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOpti
             if (!inside) { inside = t.Equals("#+begin_example", StringComparison.OrdinalIgnoreCase); continue; }
             if (t.Equals("#+end_example", StringComparison.OrdinalIgnoreCase)) break;
             int i = line.Length - line.TrimStart(' ', '\t').Length;
-            lines.Add(i < line.Length && line[i] == ',' && (line.AsSpan(i + 1).StartsWith("*") || line.AsSpan(i + 1).StartsWith("#+"))
+            string bare = line[i..].TrimStart(',');
+            lines.Add(i < line.Length && line[i] == ',' && (bare.StartsWith('*') || bare.StartsWith("#+", StringComparison.Ordinal))
                 ? line.Remove(i, 1) : line);
         }
         return string.Join('\n', lines);
     }
 
-    /// <summary>The insertion that declares the approval keywords, or null when the file declares them.
-    /// A file with no <c>#+TODO:</c> line gets the queue's too: a declared line replaces Org's defaults.</summary>
+    /// <summary>The insertion that declares the approval keywords (right after the file's last
+    /// <c>#+TODO:</c> line, wherever Org reads it), or null when the file declares them. A file with no
+    /// <c>#+TODO:</c> line gets the queue's too: a declared line replaces Org's defaults.</summary>
     private OrgTextEdit? Declaration(OrgDocument doc)
     {
-        ReadOnlySpan<byte> preamble = doc.Preamble.Of(doc.Source.Span);
-        string text = Encoding.UTF8.GetString(preamble);
-        int lastTodoEnd = -1, offset = 0;
-        foreach (string line in text.Split('\n'))
+        if (doc.Settings.TodoSequences.Any(seq => TodoKeywordSet.Parse([seq]).Contains(Awaiting))) return null;
+        ReadOnlySpan<byte> src = doc.Source.Span;
+        int after = -1;
+        OrgReader reader = doc.CreateReader();
+        while (reader.Read())
         {
-            int next = offset + Encoding.UTF8.GetByteCount(line) + 1;
-            string t = line.TrimStart();
-            if (t.StartsWith("#+TODO:", StringComparison.OrdinalIgnoreCase) || t.StartsWith("#+SEQ_TODO:", StringComparison.OrdinalIgnoreCase) || t.StartsWith("#+TYP_TODO:", StringComparison.OrdinalIgnoreCase))
-            {
-                if (t.Contains(Awaiting + "(", StringComparison.Ordinal) || t.Split(' ').Contains(Awaiting)) return null;
-                lastTodoEnd = Math.Min(next, preamble.Length);
-            }
-            offset = next;
+            OrgToken t = reader.Token;
+            if (t.Kind != OrgTokenKind.Keyword) continue;
+            ReadOnlySpan<byte> name = t.Name.Of(src);
+            if (Ascii.EqualsIgnoreCase(name, "TODO"u8) || Ascii.EqualsIgnoreCase(name, "SEQ_TODO"u8) || Ascii.EqualsIgnoreCase(name, "TYP_TODO"u8)) after = t.Start;
         }
-        if (lastTodoEnd >= 0)
-        {
-            string gap = lastTodoEnd == preamble.Length && (preamble.Length == 0 || preamble[^1] != (byte)'\n') ? "\n" : "";
-            return new OrgTextEdit(doc.Preamble.Start + lastTodoEnd, 0, $"{gap}#+TODO: {TodoLine}\n");
-        }
-        return new OrgTextEdit(0, 0, $"#+TODO: {queueOptions.Keywords.TodoLine}\n#+TODO: {TodoLine}\n");
+        if (after < 0) return new OrgTextEdit(0, 0, $"#+TODO: {queueOptions.Keywords.TodoLine}\n#+TODO: {TodoLine}\n");
+        int newline = src[after..].IndexOf((byte)'\n');
+        return newline < 0
+            ? new OrgTextEdit(src.Length, 0, $"\n#+TODO: {TodoLine}\n")
+            : new OrgTextEdit(after + newline + 1, 0, $"#+TODO: {TodoLine}\n");
     }
 }

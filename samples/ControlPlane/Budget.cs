@@ -23,7 +23,7 @@ public static partial class Budget
             if (e.Agent is null || e.Timestamp is null || !e.Timestamp.StartsWith(day, StringComparison.Ordinal)) continue;
             Match m = TokensUsed().Match(e.Message);
             if (!m.Success || !long.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) continue;
-            spent[e.Agent] = spent.GetValueOrDefault(e.Agent) + n;
+            spent[e.Agent] = Add(spent.GetValueOrDefault(e.Agent), n);
         }
         return spent;
     }
@@ -31,7 +31,7 @@ public static partial class Budget
     /// <summary>The body of <c>GET /api/controlplane/state</c>.</summary>
     public static object State(Roster roster, IReadOnlyDictionary<string, long> spent, DateTimeOffset now)
     {
-        long total = spent.Values.Sum();
+        long total = spent.Values.Aggregate(0L, Add);
         return new
         {
             agents = roster.Agents.Select(a => new
@@ -58,6 +58,12 @@ public static partial class Budget
             as_of = now.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture),
         };
     }
+
+    /// <summary>The most one event may report; more is refused, so no sum can overflow.</summary>
+    public const long MaxTokensPerEvent = 1_000_000_000_000;
+
+    // A hand-edited log could still hold anything: saturate rather than wrap or throw.
+    private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     [GeneratedRegex(@"(?:^| )tokens_used=([0-9]{1,18})$")]
     private static partial Regex TokensUsed();

@@ -62,7 +62,11 @@ public sealed class ControlPlaneApi(IDispatchQueue queue, ApprovalBook approvals
         if (e.EventType is null || !ActivityEvent.Types.Contains(e.EventType))
             return Errors.Json(StatusCodes.Status400BadRequest, "unknown_event_type", $"event_type is one of {string.Join(", ", ActivityEvent.Types)}, not \"{e.EventType}\".");
         if (roster.Find(e.AgentId) is not { } agent) return UnknownAgent(e.AgentId);
-        if (e.TokensUsed < 0) return Errors.Json(StatusCodes.Status400BadRequest, "bad_tokens", "tokens_used cannot be negative.");
+        long tokens = e.TokensUsed ?? 0;
+        if (tokens is < 0 or > Budget.MaxTokensPerEvent)
+            return Errors.Json(StatusCodes.Status400BadRequest, "bad_tokens", $"tokens_used is between 0 and {Budget.MaxTokensPerEvent}.");
+        if (new[] { e.Result?.Output, e.Message, e.Details, e.Summary }.Any(t => t?.Length > ActivityEvent.MaxTextLength))
+            return Errors.Json(StatusCodes.Status400BadRequest, "too_long", $"An event carries at most {ActivityEvent.MaxTextLength} characters of text in each field.");
         if (e.TaskId is { } id && (id.Length == 0 || id.Any(char.IsWhiteSpace)))
             return Errors.Json(StatusCodes.Status400BadRequest, "bad_task_id", "task_id is one word.");
 
@@ -74,9 +78,10 @@ public sealed class ControlPlaneApi(IDispatchQueue queue, ApprovalBook approvals
                 {
                     if (e.TaskId is null) return Missing("task_id", e.EventType);
                     string output = e.Result?.Output is { Length: > 0 } o ? o : "completed";
-                    await HoldAsync(e.TaskId, agent.Id, ct);
-                    DispatchTask done = await queue.DoneAsync(e.TaskId, agent.Id, output, ct);
-                    await LogAsync(agent, e, FirstLine(output), ct);
+                    await HoldAsync(e.TaskId, agent, ct);
+                    // Once something is written, the rest is written too, even if the caller hangs up.
+                    DispatchTask done = await queue.DoneAsync(e.TaskId, agent.Id, output, CancellationToken.None);
+                    await LogAsync(agent, e, tokens, FirstLine(output));
                     return Results.Json(new { ok = true, task = TaskView.Of(done, agent.Id) });
                 }
                 case "error":
@@ -85,21 +90,28 @@ public sealed class ControlPlaneApi(IDispatchQueue queue, ApprovalBook approvals
                     DispatchTask? failed = null;
                     if (e.TaskId is not null)
                     {
-                        await HoldAsync(e.TaskId, agent.Id, ct);
-                        failed = await queue.FailAsync(e.TaskId, agent.Id, message, ct);
+                        await HoldAsync(e.TaskId, agent, ct);
+                        failed = await queue.FailAsync(e.TaskId, agent.Id, message, CancellationToken.None);
                     }
-                    await LogAsync(agent, e, FirstLine(message), ct);
+                    await LogAsync(agent, e, tokens, FirstLine(message));
                     return Results.Json(new { ok = true, task = failed is null ? null : TaskView.Of(failed, agent.Id) });
                 }
                 default: // approval_request
                 {
-                    if (e.Summary is not { Length: > 0 } summary) return Missing("summary", e.EventType);
+                    string summary = FirstLine(e.Summary ?? "");
+                    if (summary.Length == 0) return Missing("summary", e.EventType);
+                    if (!approvals.IsPlainTitle(summary))
+                        return Errors.Json(StatusCodes.Status400BadRequest, "bad_summary", "Org would not read the summary as plain text: no :tags: at its end, no [#A] cookie or COMMENT at its start.");
                     if (e.TaskId is not null) await queue.GetTaskAsync(e.TaskId, ct); // an unknown task is a 404 before anything is written
-                    Approval a = await approvals.RequestAsync(agent.Id, FirstLine(summary), e.Details ?? "", e.TaskId, ct);
-                    await LogAsync(agent, e, $"{a.ApprovalId} {a.Summary}", ct);
+                    Approval a = await approvals.RequestAsync(agent.Id, summary, e.Details ?? "", e.TaskId, ct);
+                    await LogAsync(agent, e, tokens, $"{a.ApprovalId} {a.Summary}");
                     return Results.Json(new { ok = true, approval = View(a) }, statusCode: StatusCodes.Status201Created);
                 }
             }
+        }
+        catch (NotYourRoleException x)
+        {
+            return Errors.Json(StatusCodes.Status403Forbidden, "not_your_role", x.Message);
         }
         catch (TaskNotFoundException x)
         {
@@ -116,17 +128,23 @@ public sealed class ControlPlaneApi(IDispatchQueue queue, ApprovalBook approvals
     }
 
     /// <summary>Agents of this contract never claim: reporting on a PENDING task claims it first, so the
-    /// LOGBOOK shows who did it and a task another agent holds is refused (409), never taken over.</summary>
-    private async Task HoldAsync(string taskId, string agent, CancellationToken ct)
+    /// LOGBOOK shows who did it and a task another agent holds is refused (409), never taken over.
+    /// A task that is not for the agent's role is refused too (403).</summary>
+    private async Task HoldAsync(string taskId, AgentConfig agent, CancellationToken ct)
     {
         DispatchTask task = await queue.GetTaskAsync(taskId, ct);
+        if (!task.IsFor(agent.Role)) throw new NotYourRoleException($"{taskId} is not for the role {agent.Role} of {agent.Id} (its tags: {string.Join(", ", task.Agents)}).");
         if (task.State != TaskState.Pending) return; // the queue itself refuses a wrong holder or a finished task
-        ClaimResult claim = await queue.ClaimAsync(taskId, agent, cancellationToken: ct);
-        if (!claim.Succeeded) throw new WrongHolderException(taskId, TaskMove.Claim, agent, claim.Holder);
+        ClaimResult claim = await queue.ClaimAsync(taskId, agent.Id, cancellationToken: ct);
+        if (!claim.Succeeded) throw new WrongHolderException(taskId, TaskMove.Claim, agent.Id, claim.Holder);
     }
 
-    private Task<ActivityEntry> LogAsync(AgentConfig agent, ActivityEvent e, string text, CancellationToken ct) =>
-        queue.AppendAsync(agent.Id, $"{e.EventType}{(e.TaskId is null ? "" : " " + e.TaskId)}: {text}{Budget.Suffix(e.TokensUsed)}", ct);
+    /// <summary>The event's line in the activity log: written after the change it reports, whatever the
+    /// caller does meanwhile (the change and its line are two transactions of the same store).</summary>
+    private Task<ActivityEntry> LogAsync(AgentConfig agent, ActivityEvent e, long tokens, string text) =>
+        queue.AppendAsync(agent.Id, $"{e.EventType}{(e.TaskId is null ? "" : " " + e.TaskId)}: {text}{Budget.Suffix(tokens)}", CancellationToken.None);
+
+    private sealed class NotYourRoleException(string message) : Exception(message);
 
     private static string FirstLine(string text)
     {

@@ -16,7 +16,7 @@ public static class TaskView
 
     /// <summary>One task: <c>assigned_to</c> is the holder while it is claimed, else the role it was
     /// asked for; <c>created_at</c> is its <c>:CREATED:</c> property (Org's convention) or null;
-    /// <c>context</c> holds its other properties, its deadline and what it waits for.</summary>
+    /// <c>context</c> holds its other properties (<c>:BLOCKED_BY:</c> among them) and its deadline.</summary>
     public static object Of(DispatchTask task, string role)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -26,7 +26,6 @@ public static class TaskView
                 context[name.ToLowerInvariant()] = value;
         }
         if (task.Deadline is { } deadline) context["deadline"] = deadline.ToIsoString();
-        if (task.BlockedBy.Count > 0) context["blocked_by"] = string.Join(' ', task.BlockedBy);
         return new
         {
             task_id = task.Id,

@@ -150,7 +150,7 @@ public sealed class ControlPlaneTests : IDisposable
         Assert.Equal(800, budget.GetProperty("allocation").GetProperty("timmy").GetProperty("remaining").GetInt64());
 
         // Going over the day's budget is reported.
-        await http.PostAsJsonAsync("/api/controlplane/activity", new { event_type = "error", agent_id = "ezra", message = "out of quota", tokens_used = 6_000 });
+        await Ok(http, "/api/controlplane/activity", new { event_type = "error", agent_id = "ezra", message = "out of quota", tokens_used = 6_000 });
         Assert.True((await http.GetFromJsonAsync<JsonElement>("/api/controlplane/state")).GetProperty("budget").GetProperty("hard_limit_exceeded").GetBoolean());
 
         string text = File.ReadAllText(DispatchPath);
@@ -183,12 +183,14 @@ public sealed class ControlPlaneTests : IDisposable
 
         // The queue still reads its own keywords (the file declared none: both lines were added), and
         // the approval is no task: nobody can claim it.
+        Assert.StartsWith("#+TODO: PENDING IN_PROGRESS | DONE SKIPPED FAILED\n#+TODO: AWAITING(w) | APPROVED(a) REJECTED(r)\n* PENDING Deploy", File.ReadAllText(DispatchPath));
         var queue = new DispatchQueue(new OrgDispatch.Stores.FileDispatchStore(DispatchPath));
         Assert.Equal(["TASK-9"], (await queue.GetTasksAsync()).Select(t => t.Id));
 
         // A person in Emacs: on the approval's headline, C-c C-t a (here org-todo, as that key runs).
         string approve = """
             (progn (find-file (car command-line-args-left))
+                   (unless (member "APPROVED" org-todo-keywords-1) (error "Org does not see APPROVED declared"))
                    (goto-char (point-min))
                    (re-search-forward "^\\*\\* AWAITING ")
                    (org-todo "APPROVED")
@@ -207,7 +209,7 @@ public sealed class ControlPlaneTests : IDisposable
     public async Task Bad_requests_get_a_JSON_error_and_change_nothing()
     {
         HttpClient http = Start(Dispatch);
-        await http.PostAsJsonAsync("/api/controlplane/activity", new { event_type = "task_completed", agent_id = "ezra", task_id = "TASK-2" });
+        await Ok(http, "/api/controlplane/activity", new { event_type = "task_completed", agent_id = "ezra", task_id = "TASK-2" });
         string before = File.ReadAllText(DispatchPath);
 
         async Task Refused(HttpContent body, HttpStatusCode status, string code)
@@ -226,7 +228,20 @@ public sealed class ControlPlaneTests : IDisposable
         await Refused(JsonContent.Create(new { event_type = "approval_request", agent_id = "timmy", task_id = "TASK-404", summary = "x" }), HttpStatusCode.NotFound, DispatchErrorCodes.NotFound);
         await Refused(JsonContent.Create(new { event_type = "task_completed", agent_id = "timmy", task_id = "TASK-1", tokens_used = -5 }), HttpStatusCode.BadRequest, "bad_tokens");
         // Done already (by ezra): a second report is a conflict, not a second DONE.
-        await Refused(JsonContent.Create(new { event_type = "task_completed", agent_id = "timmy", task_id = "TASK-2" }), HttpStatusCode.Conflict, DispatchErrorCodes.IllegalTransition);
+        await Refused(JsonContent.Create(new { event_type = "task_completed", agent_id = "ezra", task_id = "TASK-2" }), HttpStatusCode.Conflict, DispatchErrorCodes.IllegalTransition);
+
+        await Refused(JsonContent.Create(new { event_type = "error", agent_id = "timmy", task_id = "TASK-1", message = "x", tokens_used = 1_000_000_000_001 }), HttpStatusCode.BadRequest, "bad_tokens");
+        await Refused(JsonContent.Create(new { event_type = "error", agent_id = "timmy", message = new string('x', 64 * 1024 + 1) }), HttpStatusCode.BadRequest, "too_long");
+        // TASK-3 is the backend's (inherited tag); timmy's role is timmy.
+        await Refused(JsonContent.Create(new { event_type = "task_completed", agent_id = "timmy", task_id = "TASK-3" }), HttpStatusCode.Forbidden, "not_your_role");
+        // A summary Org would read as tags, a cookie or a comment.
+        await Refused(JsonContent.Create(new { event_type = "approval_request", agent_id = "timmy", summary = "Deploy :ezra:" }), HttpStatusCode.BadRequest, "bad_summary");
+        await Refused(JsonContent.Create(new { event_type = "approval_request", agent_id = "timmy", summary = "[#A] Deploy" }), HttpStatusCode.BadRequest, "bad_summary");
+        await Refused(JsonContent.Create(new { event_type = "approval_request", agent_id = "timmy", summary = "  \n " }), HttpStatusCode.BadRequest, "missing_field");
+
+        // The file declares the queue's keywords: the approvals' line goes right after that line.
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/controlplane/activity", new { event_type = "approval_request", agent_id = "timmy", summary = "Ship it" })).StatusCode);
+        Assert.StartsWith("#+TODO: PENDING IN_PROGRESS | DONE SKIPPED FAILED\n#+TODO: AWAITING(w) | APPROVED(a) REJECTED(r)\n* PENDING [#A] Deploy", File.ReadAllText(DispatchPath));
 
         // An error with a task fails it (back to PENDING for a retry) and logs the message.
         HttpResponseMessage failed = await http.PostAsJsonAsync("/api/controlplane/activity", new { event_type = "error", agent_id = "ezra", task_id = "TASK-3", message = "disk full" });
@@ -273,6 +288,12 @@ public sealed class ControlPlaneTests : IDisposable
         Assert.Equal(Tasks, text.Split('\n').Count(l => l.Contains(": task_completed ", StringComparison.Ordinal)));
         JsonElement state = await http.GetFromJsonAsync<JsonElement>("/api/controlplane/state");
         Assert.Equal(Tasks * 10, state.GetProperty("budget").GetProperty("spent_today").GetInt64());
+    }
+
+    private static async Task Ok(HttpClient http, string path, object body)
+    {
+        HttpResponseMessage r = await http.PostAsJsonAsync(path, body);
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
     }
 
     public void Dispose()
