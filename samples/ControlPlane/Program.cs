@@ -33,6 +33,11 @@ root.SetAction(async (parse, ct) =>
         Console.Error.WriteLine("control plane: no shared secret: pass --secret or set CONTROLPLANE_SHARED_SECRET.");
         return 2;
     }
+    if (parse.GetValue(port) is < 0 or > 65535)
+    {
+        Console.Error.WriteLine($"control plane: --port is 0 to 65535, not {parse.GetValue(port)}.");
+        return 2;
+    }
     Roster roster;
     try
     {
@@ -76,4 +81,13 @@ root.SetAction(async (parse, ct) =>
     await app.StopAsync(CancellationToken.None);
     return 0;
 });
-return await root.Parse(args).InvokeAsync();
+try
+{
+    // Our own handler below prints the message, not a stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or EmacsServerException or DispatchStoreException or IOException)
+{
+    Console.Error.WriteLine("control plane: " + e.Message);
+    return 1;
+}

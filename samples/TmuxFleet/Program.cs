@@ -78,7 +78,8 @@ var root = new RootCommand("Keep a fleet of agents in tmux and wake the agent wh
 ParseResult parse = root.Parse(args);
 try
 {
-    return await parse.InvokeAsync();
+    // Our own handler below prints the message, not a stack trace.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is InvalidOperationException or ArgumentException or TimeoutException or OrgDispatch.Queue.DispatchStoreException)
 {
