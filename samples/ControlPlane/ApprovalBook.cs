@@ -111,7 +111,7 @@ public sealed class ApprovalBook(IDispatchStore store, DispatchOptions queueOpti
                 _ => null,
             };
             if (status is null || h.GetProperty("APPROVAL_ID") is not { } id || h.GetProperty("REQUESTED_BY") is not { } by) continue;
-            string section = Encoding.UTF8.GetString(h.SectionRange.Of(doc.Source.Span));
+            string section = h.SectionRange.GetString(doc.Source.Span);
             yield return new Approval(id, status, h.Title, Details(section), h.GetProperty("TASK_ID"), by, h.GetProperty("REQUESTED_AT"));
         }
     }

@@ -20,10 +20,11 @@ public static class TaskView
     public static object Of(DispatchTask task, string role)
     {
         var context = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        string? created = null;
         foreach (var (name, value) in task.Properties)
         {
-            if (!name.Equals("ID", StringComparison.OrdinalIgnoreCase) && !name.Equals("CREATED", StringComparison.OrdinalIgnoreCase))
-                context[name.ToLowerInvariant()] = value;
+            if (name.Equals("CREATED", StringComparison.OrdinalIgnoreCase)) created = value;
+            else if (!name.Equals("ID", StringComparison.OrdinalIgnoreCase)) context[name.ToLowerInvariant()] = value;
         }
         if (task.Deadline is { } deadline) context["deadline"] = deadline.ToIsoString();
         return new
@@ -34,7 +35,7 @@ public static class TaskView
             assigned_to = task.Claim?.Agent ?? role,
             priority = Priority(task.Priority),
             status = task.State.ToSnakeCase(),
-            created_at = task.Properties.FirstOrDefault(p => p.Key.Equals("CREATED", StringComparison.OrdinalIgnoreCase)).Value,
+            created_at = created,
             tags = task.Agents,
             context,
         };

@@ -37,15 +37,20 @@ internal static class ProcessRunner
     }
 
     /// <summary>Starts a long-running program (a server) whose output lines are collected in
-    /// <paramref name="log"/> (locked while written), for the message when it fails.</summary>
-    public static Process StartLogged(ProcessStartInfo start, System.Text.StringBuilder log)
+    /// <paramref name="log"/> (locked while written), for the message when it fails; each standard
+    /// output line also goes to <paramref name="onOutputLine"/>, when given.</summary>
+    public static Process StartLogged(ProcessStartInfo start, System.Text.StringBuilder log, Action<string>? onOutputLine = null)
     {
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (log) log.AppendLine(e.Data);
+            if (e.Data is not null) onOutputLine?.Invoke(e.Data);
+        };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         return process;

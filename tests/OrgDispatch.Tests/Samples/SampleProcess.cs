@@ -9,7 +9,7 @@ namespace OrgDispatch.Tests.Samples;
 internal sealed class SampleProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly StringBuilder _log;
 
     private SampleProcess(Process process, StringBuilder log)
     {
@@ -35,20 +35,13 @@ internal sealed class SampleProcess : IDisposable
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
         var log = new StringBuilder();
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        psi.UseShellExecute = false;
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        Process p = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException($"{name} did not start");
-        p.OutputDataReceived += (_, e) =>
+        Process p = ProcessRunner.StartLogged(psi, log, line =>
         {
-            lock (log) log.AppendLine(e.Data);
-            if (e.Data?.StartsWith(readyPrefix, StringComparison.Ordinal) == true) ready.TrySetResult(e.Data);
-        };
-        p.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        p.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"{name} exited before it was ready:\n{log}"));
+            if (line.StartsWith(readyPrefix, StringComparison.Ordinal)) ready.TrySetResult(line);
+        });
         p.EnableRaisingEvents = true;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        p.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"{name} exited before it was ready:\n{log}"));
+        if (p.HasExited) ready.TrySetException(new InvalidOperationException($"{name} exited before it was ready:\n{log}"));
         var sample = new SampleProcess(p, log);
         if (!ready.Task.Wait(timeout))
         {
