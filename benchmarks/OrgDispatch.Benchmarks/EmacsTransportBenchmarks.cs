@@ -12,8 +12,10 @@ namespace OrgDispatch.Benchmarks;
 /// One operation on a real Emacs daemon, side by side with what the original tool did. Local:
 /// a new <c>emacsclient -e</c> process per operation against the native server-protocol client and
 /// against the lasting channel to orgdispatch.el's own server (what the Emacs transport uses).
-/// Remote (sshd on loopback): a fresh <c>ssh host emacsclient -e</c> per operation against the SSH
-/// transport (shared connection, forwarded socket). The operation is <c>(emacs-pid)</c>; the queue
+/// Remote (sshd on loopback): a fresh <c>ssh host emacsclient -e</c> per operation against both SSH
+/// engines: OpenSSH (shared connection, forwarded Unix sockets) and SSH.NET (in-process; an
+/// evaluation is an exec channel running emacsclient, the store's channel a direct-tcpip forward
+/// to orgdispatch.el's loopback TCP channel). The operation is <c>(emacs-pid)</c>; the queue
 /// rows are a whole <c>status</c> (read the buffer, parse, count) over a 100-task buffer.
 /// </summary>
 [MedianColumn]
@@ -31,6 +33,10 @@ public class EmacsTransportBenchmarks
     private DispatchQueue _localQueueWithoutChannel = null!;
     private EmacsChannel _channel = null!;
     private DispatchQueue _sshQueue = null!;
+    private SshNetEmacsClient _sshNet = null!;
+    private DispatchQueue _sshNetQueue = null!;
+    private EmacsChannel _openSshChannel = null!;
+    private EmacsChannel _sshNetChannel = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -43,9 +49,15 @@ public class EmacsTransportBenchmarks
         _localQueue = new DispatchQueue(new EmacsDispatchStore(_emacs.Client, path));
         _localQueueWithoutChannel = new DispatchQueue(new EmacsDispatchStore(_emacs.Client, path, new EmacsDispatchStoreOptions { UseChannel = false }));
         _sshQueue = new DispatchQueue(new EmacsDispatchStore(_ssh, path));
-        // Load the Lisp, visit the file, and open the shared SSH connection outside the measurement.
+        _sshNet = new SshNetEmacsClient(_sshd.SshNetOptions, _emacs.SocketPath);
+        _sshNetQueue = new DispatchQueue(new EmacsDispatchStore(_sshNet, path));
+        // Load the Lisp, visit the file, and open the SSH connections outside the measurement.
         _localQueue.GetStatusAsync().GetAwaiter().GetResult();
         _sshQueue.GetStatusAsync().GetAwaiter().GetResult();
+        _sshNetQueue.GetStatusAsync().GetAwaiter().GetResult();
+        Func<string, CancellationToken, Task<Sexp>> evaluate = async (form, t) => (await _emacs.Client.EvaluateAsync(form, t)).Read();
+        _openSshChannel = ((IEmacsChannelRoute)_ssh).OpenChannelAsync(evaluate, CancellationToken.None).GetAwaiter().GetResult()!;
+        _sshNetChannel = ((IEmacsChannelRoute)_sshNet).OpenChannelAsync(evaluate, CancellationToken.None).GetAwaiter().GetResult()!;
         string channel = ((SexpString)_emacs.Client.EvaluateAsync("(orgdispatch-channel)").GetAwaiter().GetResult().Read()).Value;
         _channel = EmacsChannel.ConnectAsync(channel, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()!;
     }
@@ -54,6 +66,7 @@ public class EmacsTransportBenchmarks
     public void Cleanup()
     {
         _ssh.CloseSharedConnectionAsync().GetAwaiter().GetResult();
+        _sshNet.Dispose();
         _sshd.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _emacs.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
@@ -83,6 +96,18 @@ public class EmacsTransportBenchmarks
 
     [Benchmark, BenchmarkCategory("ssh")]
     public Task<DispatchStatus> QueueStatusOverSsh() => _sshQueue.GetStatusAsync();
+
+    [Benchmark, BenchmarkCategory("ssh")]
+    public Task<string> ChannelOverOpenSsh() => _openSshChannel.EvaluateAsync(Form, CancellationToken.None);
+
+    [Benchmark, BenchmarkCategory("ssh")]
+    public async Task<string> SshNetExecEmacsclient() => (await _sshNet.EvaluateAsync(Form)).Text;
+
+    [Benchmark, BenchmarkCategory("ssh")]
+    public Task<string> ChannelOverSshNet() => _sshNetChannel.EvaluateAsync(Form, CancellationToken.None);
+
+    [Benchmark, BenchmarkCategory("ssh")]
+    public Task<DispatchStatus> QueueStatusOverSshNet() => _sshNetQueue.GetStatusAsync();
 
     private static string Run(string program, params string[] args)
     {

@@ -21,6 +21,9 @@ internal sealed class TransportOptions
     public const string SshPortVariable = "ORGDISPATCH_SSH_PORT";
     public const string SshConfigVariable = "ORGDISPATCH_SSH_CONFIG";
     public const string EmacsTimeoutVariable = "ORGDISPATCH_EMACS_TIMEOUT";
+    public const string SshEngineVariable = "ORGDISPATCH_SSH_ENGINE";
+    public const string SshKnownHostsVariable = "ORGDISPATCH_SSH_KNOWN_HOSTS";
+    public const string SshPassphraseVariable = "ORGDISPATCH_SSH_PASSPHRASE";
 
     public Option<DispatchTransport?> Transport { get; } = new("--transport", "-t")
     {
@@ -89,6 +92,26 @@ internal sealed class TransportOptions
         DefaultValueFactory = _ => Env(SshConfigVariable),
     };
 
+    public Option<SshEngine?> SshEngineOption { get; } = new("--ssh-engine")
+    {
+        Description = $"Which SSH implementation: openssh (the system ssh, with your ssh config and agent) or sshnet (in-process SSH.NET: no ssh binary needed; key file, known_hosts). Default: ${SshEngineVariable}, else openssh.",
+        HelpName = "openssh|sshnet",
+        CustomParser = r => Engine(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : null, "--ssh-engine"),
+        DefaultValueFactory = r => Engine(r, Env(SshEngineVariable), "$" + SshEngineVariable),
+    };
+
+    public Option<bool> SshAcceptNew { get; } = new("--ssh-accept-new")
+    {
+        Description = "Trust a host seen for the first time and add its key to known_hosts (as ssh's StrictHostKeyChecking=accept-new); a changed key is still refused.",
+    };
+
+    public Option<string?> SshKnownHosts { get; } = new("--ssh-known-hosts")
+    {
+        Description = $"The known_hosts file to check host keys against (ssh's UserKnownHostsFile). Default: ${SshKnownHostsVariable}, else ~/.ssh/known_hosts. The key's passphrase (sshnet) comes from ${SshPassphraseVariable}, never the command line.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => Env(SshKnownHostsVariable),
+    };
+
     /// <summary>The hub transport's options; null for a command that serves the file itself (serve).</summary>
     public Option<HubClientOptions?>? Hub { get; }
 
@@ -104,8 +127,8 @@ internal sealed class TransportOptions
 
     /// <summary>Every option, to add to a command.</summary>
     public IEnumerable<Option> All => Hub is null
-        ? [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, EmacsTimeout]
-        : [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, EmacsTimeout, Hub, Token!];
+        ? [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, SshEngineOption, SshAcceptNew, SshKnownHosts, EmacsTimeout]
+        : [Transport, Socket, Host, User, SshKey, SshPort, SshTimeout, SshConfig, SshEngineOption, SshAcceptNew, SshKnownHosts, EmacsTimeout, Hub, Token!];
 
     /// <summary>The transport asked for: --transport; else the kind of the first of --hub, --host,
     /// --socket, --file given on the command line; else of the first set in the environment; else file.</summary>
@@ -149,15 +172,34 @@ internal sealed class TransportOptions
         };
     }
 
-    private SshOptions Ssh(ParseResult parse) => new()
+    private SshOptions Ssh(ParseResult parse)
     {
-        Host = parse.GetValue(Host) ?? throw new ArgumentException($"The ssh transport needs --host HOST (or ${HostVariable}, or $BEZALEL_HOST)."),
-        User = parse.GetValue(User),
-        Port = parse.GetValue(SshPort),
-        IdentityFile = parse.GetValue(SshKey) is { } key ? Path.GetFullPath(key) : null,
-        ConfigFile = parse.GetValue(SshConfig) is { } config ? Path.GetFullPath(config) : null,
-        ConnectTimeout = parse.GetValue(SshTimeout) ?? TimeSpan.FromSeconds(10),
-    };
+        SshEngine engine = parse.GetValue(SshEngineOption) ?? SshEngine.OpenSsh;
+        // $ORGDISPATCH_SSH_CONFIG is OpenSSH's: SSH.NET refuses a config file given on its command line, not one in the environment.
+        bool config = engine == SshEngine.OpenSsh || parse.GetResult(SshConfig) is { Implicit: false };
+        return new SshOptions
+        {
+            Host = parse.GetValue(Host) ?? throw new ArgumentException($"The ssh transport needs --host HOST (or ${HostVariable}, or $BEZALEL_HOST)."),
+            User = parse.GetValue(User),
+            Port = parse.GetValue(SshPort),
+            IdentityFile = parse.GetValue(SshKey) is { } key ? Path.GetFullPath(key) : null,
+            ConfigFile = config && parse.GetValue(SshConfig) is { } file ? Path.GetFullPath(file) : null,
+            ConnectTimeout = parse.GetValue(SshTimeout) ?? TimeSpan.FromSeconds(10),
+            Engine = engine,
+            AcceptNewHostKey = parse.GetValue(SshAcceptNew),
+            KnownHostsFile = parse.GetValue(SshKnownHosts) is { } knownHosts ? Path.GetFullPath(knownHosts) : null,
+            IdentityPassphrase = engine == SshEngine.SshNet ? Env(SshPassphraseVariable) : null,
+        };
+    }
+
+    private static SshEngine? Engine(ArgumentResult r, string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (text.Equals("openssh", StringComparison.OrdinalIgnoreCase)) return SshEngine.OpenSsh;
+        if (text.Equals("sshnet", StringComparison.OrdinalIgnoreCase) || text.Equals("ssh.net", StringComparison.OrdinalIgnoreCase)) return SshEngine.SshNet;
+        r.AddError($"{source}: \"{text}\" is not an SSH engine (openssh or sshnet).");
+        return null;
+    }
 
     private static DispatchTransport? Kind(ArgumentResult r, string? text, string source)
     {

@@ -158,7 +158,18 @@ public sealed class DispatchConnection : IAsyncDisposable
     }
 
     /// <summary>Closes the store or the hub connection.</summary>
-    public ValueTask DisposeAsync() => _resource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _resource.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The SSH.NET engine's connection lives in its evaluator (OpenSSH's outlives the process on purpose).
+            if (Emacs is IAsyncDisposable emacs) await emacs.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private static (IDispatchStore Store, IEmacsEvaluator? Emacs) OpenStore(DispatchConnectionOptions options)
     {
@@ -176,7 +187,9 @@ public sealed class DispatchConnection : IAsyncDisposable
             case DispatchTransport.Ssh:
             {
                 SshOptions ssh = options.Ssh ?? throw new ArgumentException("The ssh transport needs the host (DispatchConnectionOptions.Ssh, or --host).", nameof(options));
-                var emacs = new SshEmacsClient(ssh, options.EmacsSocket, options.EmacsTimeout);
+                IEmacsEvaluator emacs = ssh.Engine == SshEngine.SshNet
+                    ? new SshNetEmacsClient(ssh, options.EmacsSocket, options.EmacsTimeout)
+                    : new SshEmacsClient(ssh, options.EmacsSocket, options.EmacsTimeout);
                 return (new EmacsDispatchStore(emacs, file, options.EmacsStore), emacs);
             }
             default:

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using OrgDispatch.Framing;
+using OrgDispatch.Lisp;
 
 namespace OrgDispatch.Emacs;
 
@@ -16,7 +18,7 @@ namespace OrgDispatch.Emacs;
 internal sealed class EmacsChannel : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly string _path;
+    private readonly string _where;
     private readonly TimeSpan _timeout;
     private readonly SemaphoreSlim _turn = new(1, 1);
     // A dispatch file's text (base64) may exceed the 1 Mi default; Lisp frames can carry 0xFFFFFF.
@@ -24,27 +26,59 @@ internal sealed class EmacsChannel : IAsyncDisposable
     private readonly HarnessFrameReader _frames = new(Framing);
     private readonly ArrayBufferWriter<byte> _incoming = new();
 
-    private EmacsChannel(Socket socket, string path, TimeSpan timeout)
+    private EmacsChannel(Socket socket, string where, TimeSpan timeout)
     {
         _socket = socket;
-        _path = path;
+        _where = where;
         _timeout = timeout;
     }
 
     /// <summary>Connects to the channel at <paramref name="path"/>; null if it cannot be reached.</summary>
-    public static async Task<EmacsChannel?> ConnectAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<EmacsChannel?> ConnectAsync(string path, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ConnectAsync(new UnixDomainSocketEndPoint(path), path, key: null, timeout, cancellationToken);
+
+    /// <summary>Connects to the channel at <paramref name="endPoint"/> (a Unix socket, or a loopback TCP
+    /// port that forwards to one opened by <c>orgdispatch-channel-tcp</c>) and presents
+    /// <paramref name="key"/> first if given; null if it cannot be reached.</summary>
+    /// <param name="endPoint">Where the channel listens.</param>
+    /// <param name="description">Where that is, for messages.</param>
+    /// <param name="key">The one-use key the TCP channel expects as its first frame, or null.</param>
+    /// <param name="timeout">How long one request may take.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    public static async Task<EmacsChannel?> ConnectAsync(EndPoint endPoint, string description, string? key, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-            return new EmacsChannel(socket, path, timeout);
+            // One small frame each way per request: Nagle would hold a request back for an ACK.
+            if (endPoint.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            if (key is not null)
+            {
+                var frame = new ArrayBufferWriter<byte>(key.Length + 6);
+                HarnessFrame.Write(frame, key.AsSpan(), Framing);
+                await socket.SendAsync(frame.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+            return new EmacsChannel(socket, description, timeout);
         }
         catch (SocketException)
         {
             socket.Dispose();
             return null;
         }
+    }
+
+    /// <summary>Opens the channel beside a daemon's Unix server socket (<c>orgdispatch-channel</c>), reached
+    /// through <paramref name="route"/> (the same path here, a forwarded socket over SSH).</summary>
+    /// <returns>The channel; null when the daemon cannot have one (it serves over TCP).</returns>
+    /// <exception cref="EmacsServerException">The channel's socket did not accept (<see cref="EmacsErrorKind.ConnectionLost"/>).</exception>
+    public static async Task<EmacsChannel?> OpenBesideServerAsync(
+        Func<string, CancellationToken, Task<Sexp>> evaluate, Func<string, CancellationToken, Task<string>> route, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (await evaluate("(orgdispatch-channel)", cancellationToken).ConfigureAwait(false) is not SexpString path) return null;
+        string reachable = await route(path.Value, cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(reachable, timeout, cancellationToken).ConfigureAwait(false)
+            ?? throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"Emacs's channel at {reachable} did not accept a connection.") { NoReply = true };
     }
 
     /// <summary>Evaluates <paramref name="form"/> and returns its printed value (<c>prin1</c>).</summary>
@@ -61,7 +95,7 @@ internal sealed class EmacsChannel : IAsyncDisposable
         {
             if (IsBroken)
             {
-                throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_path} is closed.") { NoReply = true };
+                throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_where} is closed.") { NoReply = true };
             }
             var request = new ArrayBufferWriter<byte>(form.Length + 16);
             HarnessFrame.Write(request, form.AsSpan(), Framing);
@@ -76,11 +110,11 @@ internal sealed class EmacsChannel : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new EmacsServerException(EmacsErrorKind.Timeout,
-                $"Emacs did not answer on {_path} within {_timeout.TotalSeconds:0.#} s: it may be busy, waiting at a prompt, or hung.");
+                $"Emacs did not answer on {_where} within {_timeout.TotalSeconds:0.#} s: it may be busy, waiting at a prompt, or hung.");
         }
         catch (Exception e) when (e is SocketException or HarnessProtocolException or ObjectDisposedException)
         {
-            throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_path} broke: {e.Message}", e);
+            throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The connection to Emacs on {_where} broke: {e.Message}", e);
         }
         finally
         {

@@ -24,7 +24,7 @@ namespace OrgDispatch.Emacs;
 public sealed class EmacsDispatchStore : IDispatchStore
 {
     // Bump together with orgdispatch-el-version in orgdispatch.el.
-    private const int LispVersion = 3;
+    private const int LispVersion = 4;
     private static readonly Lazy<string> LispLibrary = new(LoadLispLibrary);
 
     private readonly IEmacsEvaluator _emacs;
@@ -197,28 +197,24 @@ public sealed class EmacsDispatchStore : IDispatchStore
     // through the server protocol; a daemon that cannot have one (a TCP server) is not asked again.
     private async Task<EmacsChannel?> GetChannelAsync(CancellationToken cancellationToken)
     {
-        if (!Options.UseChannel || _noChannel || _emacs is not IEmacsSocketRoute { CanRoute: true } route) return null;
+        if (!Options.UseChannel || _noChannel || _emacs is not IEmacsChannelRoute { CanRoute: true } route) return null;
         if (Volatile.Read(ref _channel) is { } open) return open;
         await _channelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_channel is { } raced) return raced;
-            Sexp answer;
-            try
-            {
-                answer = await GuardedAsync(EvaluateDirectlyAsync, "(orgdispatch-channel)", cancellationToken).ConfigureAwait(false);
-            }
-            catch (EmacsServerException e) when (e.Kind == EmacsErrorKind.LispError)
-            {
-                answer = Sexp.Nil; // it could not start one: carry on without
-            }
-            if (answer is not SexpString path)
-            {
-                _noChannel = true;
-                return null;
-            }
-            string reachable = await route.RouteAsync(path.Value, cancellationToken).ConfigureAwait(false);
-            return _channel = await EmacsChannel.ConnectAsync(reachable, route.Timeout, cancellationToken).ConfigureAwait(false);
+            _channel = await route.OpenChannelAsync((form, t) => GuardedAsync(EvaluateDirectlyAsync, form, t), cancellationToken).ConfigureAwait(false);
+            _noChannel = _channel is null;
+            return _channel;
+        }
+        catch (EmacsServerException e) when (e.Kind == EmacsErrorKind.LispError)
+        {
+            _noChannel = true; // it could not start one: carry on without
+            return null;
+        }
+        catch (EmacsServerException e) when (e is { Kind: EmacsErrorKind.ConnectionLost, NoReply: true })
+        {
+            return null; // not this time: the request goes the other way, and the next one tries again
         }
         finally
         {

@@ -15,7 +15,7 @@ namespace OrgDispatch.Emacs;
 /// After a value Emacs closes the connection; after an error it keeps it open for five seconds, so
 /// the client stops reading once the error has stopped arriving.
 /// </remarks>
-public sealed class EmacsServerClient : IEmacsEvaluator, IEmacsSocketRoute
+public sealed class EmacsServerClient : IEmacsEvaluator, IEmacsChannelRoute
 {
     // After "-error", Emacs sends nothing more but keeps the connection for 5 s (sit-for 5).
     private static readonly TimeSpan ErrorQuietPeriod = TimeSpan.FromMilliseconds(50);
@@ -38,10 +38,10 @@ public sealed class EmacsServerClient : IEmacsEvaluator, IEmacsSocketRoute
     public TimeSpan Timeout { get; }
 
     // A daemon on a Unix socket can open another beside it, reached by the same path.
-    bool IEmacsSocketRoute.CanRoute => Endpoint.SocketPath is not null;
+    bool IEmacsChannelRoute.CanRoute => Endpoint.SocketPath is not null;
 
-    Task<string> IEmacsSocketRoute.RouteAsync(string daemonSocketPath, CancellationToken cancellationToken) => Task.FromResult(daemonSocketPath);
-
+    Task<EmacsChannel?> IEmacsChannelRoute.OpenChannelAsync(Func<string, CancellationToken, Task<Lisp.Sexp>> evaluate, CancellationToken cancellationToken) =>
+        EmacsChannel.OpenBesideServerAsync(evaluate, (path, _) => Task.FromResult(path), Timeout, cancellationToken);
 
     /// <inheritdoc/>
     public string Description => Endpoint.ToString();

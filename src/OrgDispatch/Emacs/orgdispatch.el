@@ -13,7 +13,7 @@
 
 (require 'subr-x)
 
-(defconst orgdispatch-el-version 3
+(defconst orgdispatch-el-version 4
   "The version of the OrgDispatch functions loaded in this Emacs.")
 
 (defvar orgdispatch--serial 0
@@ -160,5 +160,47 @@ Nil when this Emacs serves over TCP."
                                     :filter #'orgdispatch--channel-filter))
         (set-file-modes path #o600))
       path)))
+
+;;; The same channel on a loopback TCP port, for a client that reaches this host through SSH but
+;;; cannot forward a Unix socket (SSH.NET: direct-tcpip only).  Any local user can connect to a
+;;; port, so a connection must first present a key: one the client handed in through the Emacs
+;;; server (which only this user can reach), good for one connection.
+
+(defvar orgdispatch--tcp-channel nil
+  "OrgDispatch's private loopback TCP server process, once started.")
+
+(defvar orgdispatch--tcp-keys nil
+  "Keys handed in by `orgdispatch-channel-tcp' and not yet presented, newest first.")
+
+(defun orgdispatch--tcp-filter (proc string)
+  "Let PROC in if its first frame is a key handed in and not yet used; else close it."
+  (let ((pending (concat (or (process-get proc 'orgdispatch-pending) "") string)))
+    (if (< (length pending) 6)
+        (process-put proc 'orgdispatch-pending pending)
+      (let ((length (string-to-number (substring pending 0 6) 16)))
+        (cond
+         ((or (< length 32) (> length 128)) (delete-process proc))
+         ((< (length pending) (+ 6 length)) (process-put proc 'orgdispatch-pending pending))
+         ((not (member (substring pending 6 (+ 6 length)) orgdispatch--tcp-keys)) (delete-process proc))
+         (t
+          (setq orgdispatch--tcp-keys (delete (substring pending 6 (+ 6 length)) orgdispatch--tcp-keys))
+          (process-put proc 'orgdispatch-pending nil)
+          (set-process-filter proc #'orgdispatch--channel-filter)
+          (orgdispatch--channel-filter proc (substring pending (+ 6 length)))))))))
+
+(defun orgdispatch-channel-tcp (key)
+  "Start OrgDispatch's private server on 127.0.0.1 (once), let one connection in with KEY, return the port."
+  (unless (and (stringp key) (<= 32 (length key) 128))
+    (error "The channel key must be 32 to 128 characters"))
+  (unless (process-live-p orgdispatch--tcp-channel)
+    (setq orgdispatch--tcp-keys nil
+          orgdispatch--tcp-channel
+          (make-network-process :name "orgdispatch-tcp" :host "127.0.0.1" :family 'ipv4 :service t
+                                :server 128 :noquery t :coding 'utf-8-unix
+                                :filter #'orgdispatch--tcp-filter)))
+  ;; Keys not presented (a client that died before connecting) are dropped after 16 newer ones.
+  (push key orgdispatch--tcp-keys)
+  (when (> (length orgdispatch--tcp-keys) 16) (setcdr (nthcdr 15 orgdispatch--tcp-keys) nil))
+  (process-contact orgdispatch--tcp-channel :service))
 
 ;;; orgdispatch.el ends here

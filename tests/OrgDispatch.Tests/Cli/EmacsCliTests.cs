@@ -22,6 +22,12 @@ public sealed class EmacsCliTests
         (code, _, err) = CliProcess.Run(["poll", "--agent", "a", "--transport", "carrier-pigeon"]);
         Assert.Equal(2, code);
         Assert.Contains("not a transport", err, StringComparison.Ordinal);
+        (code, _, err) = CliProcess.Run(["poll", "--agent", "a", "--host", "h", "--ssh-engine", "putty"]);
+        Assert.Equal(2, code);
+        Assert.Contains("not an SSH engine", err, StringComparison.Ordinal);
+        (code, _, err) = CliProcess.Run(["poll", "--agent", "a", "--host", "h", "--ssh-engine", "sshnet", "--ssh-config", "/etc/ssh/ssh_config"]);
+        Assert.Equal(2, code);
+        Assert.Contains("SSH.NET engine does not read them", err, StringComparison.Ordinal);
     }
 
     [RequiresFact(Requirements.Emacs)]
@@ -66,8 +72,10 @@ public sealed class EmacsCliTests
         Assert.Contains("\"code\": \"socket_missing\"", output, StringComparison.Ordinal);
     }
 
-    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
-    public async Task Commands_work_over_ssh_with_the_original_variables()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Commands_work_over_ssh_with_the_original_variables(string engine)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
         await using var sshd = await SshServer.StartAsync();
@@ -80,7 +88,9 @@ public sealed class EmacsCliTests
             ["BEZALEL_SSH_KEY"] = sshd.UserKey,
             ["BEZALEL_SSH_TIMEOUT"] = "5",
             ["ORGDISPATCH_SSH_PORT"] = sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ORGDISPATCH_SSH_CONFIG"] = sshd.ClientConfig, // for known_hosts; the options above win over it
+            ["ORGDISPATCH_SSH_CONFIG"] = sshd.ClientConfig, // for known_hosts; the options above win over it (SSH.NET ignores it)
+            ["ORGDISPATCH_SSH_ENGINE"] = engine,
+            ["ORGDISPATCH_SSH_KNOWN_HOSTS"] = engine == "sshnet" ? sshd.KnownHosts : null,
             ["EMACS_SOCKET"] = emacs.SocketPath,
             ["DISPATCH_FILE"] = path,
         };
@@ -95,8 +105,9 @@ public sealed class EmacsCliTests
             (code, output, err) = CliProcess.Run(["status", "--json"], env);
             Assert.True(code == 0, err);
             Assert.Equal(1, System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("counts").GetProperty("in_progress").GetInt32());
-            // Three commands, three processes, one SSH login: the connection outlives each command.
-            Assert.Equal(1, sshd.Logins);
+            // Three commands, three processes: OpenSSH's shared connection outlives each command (one
+            // login); SSH.NET's lives in the process (one login each).
+            Assert.Equal(engine == "openssh" ? 1 : 3, sshd.Logins);
         }
         finally
         {

@@ -74,6 +74,13 @@ public sealed class DispatchConnectionTests
         Assert.IsType<SshEmacsClient>(connection.Emacs);
         Assert.True(connection.CanEvaluate);
         Assert.Contains("fleet/dispatch.org", connection.Queue.Location, StringComparison.Ordinal);
+        await using var sshNet = DispatchConnection.Open(new DispatchConnectionOptions
+        {
+            Transport = DispatchTransport.Ssh,
+            FilePath = "fleet/dispatch.org",
+            Ssh = new SshOptions { Host = "fleet-box", Engine = SshEngine.SshNet },
+        });
+        Assert.IsType<SshNetEmacsClient>(sshNet.Emacs);
     }
 
     [Fact]

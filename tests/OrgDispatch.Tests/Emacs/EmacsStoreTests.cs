@@ -53,6 +53,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task Every_operation_writes_the_buffer_exactly_as_the_file_transport_writes_the_file(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -74,6 +75,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task A_persons_unsaved_edits_are_seen_and_survive_an_agents_claim(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -106,6 +108,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task The_persons_point_window_and_narrowing_stay_where_they_were(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -133,6 +136,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task The_lisp_is_loaded_on_first_use_and_again_when_outdated(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -141,11 +145,11 @@ public sealed class EmacsStoreTests
         await using var store = new EmacsDispatchStore(live.Agents, path);
         DispatchQueue queue = Queue(store, new ManualClock(Start));
         Assert.Equal(6, (await queue.GetTasksAsync()).Count);
-        Assert.Equal("3", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("4", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
 
         await emacs.Client.EvaluateAsync("(setq orgdispatch-el-version 0)"); // an older OrgDispatch loaded it
         Assert.Equal(ClaimOutcome.Claimed, (await queue.ClaimAsync("TASK-0001", "ezra")).Outcome);
-        Assert.Equal("3", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
+        Assert.Equal("4", (await emacs.Client.EvaluateAsync("orgdispatch-el-version")).Text);
     }
 
     [RequiresFact(Requirements.Emacs)]
@@ -197,6 +201,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task A_file_changed_on_disk_is_reread_unless_the_buffer_has_unsaved_changes(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -222,6 +227,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task Many_agents_racing_on_one_buffer_claim_each_task_exactly_once(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, DispatchFiles.Pending(48));
@@ -248,6 +254,7 @@ public sealed class EmacsStoreTests
     [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
     [InlineData("emacs")]
     [InlineData("ssh")]
+    [InlineData("sshnet")]
     public async Task A_dead_daemon_is_a_clear_error_and_the_queue_recovers_after_a_restart(string transport)
     {
         await using var live = await LiveBuffer.OpenAsync(transport, Text);
@@ -271,7 +278,7 @@ public sealed class EmacsStoreTests
 
 /// <summary>A dispatch file visited in a real Emacs daemon, and how the test's agents reach it:
 /// the daemon's socket (the emacs transport), or the SSH transport through a real sshd on
-/// 127.0.0.1. The test itself plays the person, through the socket.</summary>
+/// 127.0.0.1 with either engine (ssh: OpenSSH, sshnet: SSH.NET). The test itself plays the person, through the socket.</summary>
 internal sealed class LiveBuffer : IAsyncDisposable
 {
     private readonly SshServer? _sshd;
@@ -298,7 +305,7 @@ internal sealed class LiveBuffer : IAsyncDisposable
             await File.WriteAllTextAsync(emacs.File("dispatch.org"), text);
             if (transport == "emacs") return new LiveBuffer(emacs, emacs.Client, null);
             SshServer sshd = await SshServer.StartAsync();
-            return new LiveBuffer(emacs, new SshEmacsClient(sshd.Options, emacs.SocketPath), sshd);
+            return new LiveBuffer(emacs, sshd.Client(transport, emacs.SocketPath), sshd);
         }
         catch
         {
@@ -311,7 +318,7 @@ internal sealed class LiveBuffer : IAsyncDisposable
     {
         try
         {
-            if (Agents is SshEmacsClient ssh) await ssh.CloseSharedConnectionAsync();
+            if (_sshd is not null) await SshServer.CloseAsync(Agents);
             if (_sshd is not null) await _sshd.DisposeAsync();
         }
         finally

@@ -32,8 +32,44 @@ internal sealed class SshServer : IAsyncDisposable
 
     public string ControlDirectory => _dir.File("ctl");
 
+    /// <summary>The server's public host key (OpenSSH format).</summary>
+    public string HostPublicKey => _dir.File("host_key.pub");
+
+    /// <summary>A new file in the server's folder.</summary>
+    public string PathOf(string name) => _dir.File(name);
+
+    /// <summary>Lets the key whose public half is <paramref name="publicKeyFile"/> log in too.</summary>
+    public void Authorize(string publicKeyFile) => File.AppendAllText(_dir.File("authorized_keys"), File.ReadAllText(publicKeyFile));
+
     /// <summary>Options that reach this server through the client config (as a ~/.ssh/config would).</summary>
     public SshOptions Options => new() { Host = "dispatch-test", ConfigFile = ClientConfig, ControlDirectory = ControlDirectory, ConnectTimeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>The same server for the SSH.NET engine, which reads no ssh config: everything given directly.</summary>
+    public SshOptions SshNetOptions => new()
+    {
+        Engine = SshEngine.SshNet,
+        Host = "127.0.0.1",
+        Port = Port,
+        User = Environment.UserName,
+        IdentityFile = UserKey,
+        KnownHostsFile = KnownHosts,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>A client of the given engine ("ssh" for OpenSSH, "sshnet" for SSH.NET) for a daemon's socket.</summary>
+    public IEmacsEvaluator Client(string engine, string remoteSocket) => engine switch
+    {
+        "ssh" => new SshEmacsClient(Options, remoteSocket),
+        "sshnet" => new SshNetEmacsClient(SshNetOptions, remoteSocket),
+        _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "ssh or sshnet"),
+    };
+
+    /// <summary>Ends a client made by <see cref="Client"/>: the shared OpenSSH connection, or the SSH.NET one.</summary>
+    public static async Task CloseAsync(IEmacsEvaluator client)
+    {
+        if (client is SshEmacsClient openSsh) await openSsh.CloseSharedConnectionAsync();
+        if (client is IAsyncDisposable disposable) await disposable.DisposeAsync();
+    }
 
     public static async Task<SshServer> StartAsync()
     {

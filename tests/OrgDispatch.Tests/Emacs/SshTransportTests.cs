@@ -59,25 +59,37 @@ public sealed class SshTransportTests
         }
     }
 
-    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
-    public async Task Unreachable_host_refused_key_missing_socket_and_dead_daemon_are_distinct_errors()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("ssh")]
+    [InlineData("sshnet")]
+    public async Task Unreachable_host_refused_key_missing_socket_and_dead_daemon_are_distinct_errors(string engine)
     {
         await using var sshd = await SshServer.StartAsync();
-        SshOptions good = sshd.Options;
-
-        var nobody = new SshEmacsClient(good with { Host = "127.0.0.1", ConfigFile = null, Port = FreePortForSsh(), ExtraOptions = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"] });
-        Assert.Equal(EmacsErrorKind.HostUnreachable, (await Assert.ThrowsAsync<EmacsServerException>(() => nobody.EvaluateAsync("t"))).Kind);
-
         string strangerKey = Path.Combine(sshd.ControlDirectory, "stranger");
         ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", strangerKey], TimeSpan.FromSeconds(30));
-        var stranger = new SshEmacsClient(good with { ExtraOptions = [$"IdentityFile={strangerKey}"], IdentityFile = strangerKey, ConfigFile = null, Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName }
-            with { ExtraOptions = [$"UserKnownHostsFile={sshd.KnownHosts}", "IdentitiesOnly=yes"] });
+        IEmacsEvaluator nobody, stranger;
+        if (engine == "ssh")
+        {
+            SshOptions good = sshd.Options;
+            nobody = new SshEmacsClient(good with { Host = "127.0.0.1", ConfigFile = null, Port = FreePortForSsh(), ExtraOptions = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"] });
+            stranger = new SshEmacsClient(good with
+            {
+                IdentityFile = strangerKey, ConfigFile = null, Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName,
+                ExtraOptions = [$"UserKnownHostsFile={sshd.KnownHosts}", "IdentitiesOnly=yes"],
+            });
+        }
+        else
+        {
+            nobody = new SshNetEmacsClient(sshd.SshNetOptions with { Port = FreePortForSsh() });
+            stranger = new SshNetEmacsClient(sshd.SshNetOptions with { IdentityFile = strangerKey });
+        }
+        Assert.Equal(EmacsErrorKind.HostUnreachable, (await Assert.ThrowsAsync<EmacsServerException>(() => nobody.EvaluateAsync("t"))).Kind);
         var refused = await Assert.ThrowsAsync<EmacsServerException>(() => stranger.EvaluateAsync("t"));
         Assert.Equal(EmacsErrorKind.AuthenticationFailed, refused.Kind);
 
         await using var emacs = await EmacsDaemon.StartAsync();
-        var missing = new SshEmacsClient(good, emacs.SocketPath + "-nothing");
-        var client = new SshEmacsClient(good, emacs.SocketPath);
+        IEmacsEvaluator missing = sshd.Client(engine, emacs.SocketPath + "-nothing");
+        IEmacsEvaluator client = sshd.Client(engine, emacs.SocketPath);
         try
         {
             var e = await Assert.ThrowsAsync<EmacsServerException>(() => missing.EvaluateAsync("t"));
@@ -93,18 +105,21 @@ public sealed class SshTransportTests
         }
         finally
         {
-            await client.CloseSharedConnectionAsync();
+            await SshServer.CloseAsync(client);
+            await SshServer.CloseAsync(missing);
         }
     }
 
-    [RequiresFact(Requirements.Emacs, Requirements.Sshd)]
-    public async Task The_host_going_down_is_a_clear_error_and_work_resumes_when_it_is_back()
+    [RequiresTheory(Requirements.Emacs, Requirements.Sshd)]
+    [InlineData("ssh")]
+    [InlineData("sshnet")]
+    public async Task The_host_going_down_is_a_clear_error_and_work_resumes_when_it_is_back(string engine)
     {
         await using var emacs = await EmacsDaemon.StartAsync();
         await using var sshd = await SshServer.StartAsync();
         string path = emacs.File("dispatch.org");
         await File.WriteAllTextAsync(path, DispatchFiles.Pending(4));
-        var client = new SshEmacsClient(sshd.Options, emacs.SocketPath);
+        IEmacsEvaluator client = sshd.Client(engine, emacs.SocketPath);
         try
         {
             await using var store = new EmacsDispatchStore(client, path);
@@ -122,7 +137,7 @@ public sealed class SshTransportTests
         }
         finally
         {
-            await client.CloseSharedConnectionAsync();
+            await SshServer.CloseAsync(client);
         }
     }
 

@@ -31,10 +31,11 @@ public sealed partial class PackageTests : IDisposable
         XElement metadata = nuspec.Root.Element(ns + "metadata")!;
 
         Assert.Equal(_version, metadata.Element(ns + "version")!.Value);
-        XElement dependency = Assert.Single(metadata.Descendants(ns + "dependency"));
-        Assert.Equal("Microsoft.Extensions.Logging.Abstractions", dependency.Attribute("id")!.Value);
-        Assert.Equal(CentralVersion("Microsoft.Extensions.Logging.Abstractions"), dependency.Attribute("version")!.Value);
-        Assert.Equal("net10.0", dependency.Parent!.Attribute("targetFramework")!.Value);
+        // What the library references, each at its central version: logging (in the public API) and SSH.NET (the engine).
+        List<XElement> dependencies = metadata.Descendants(ns + "dependency").ToList();
+        Assert.Equal(["Microsoft.Extensions.Logging.Abstractions", "SSH.NET"], dependencies.Select(d => d.Attribute("id")!.Value));
+        Assert.All(dependencies, d => Assert.Equal(CentralVersion(d.Attribute("id")!.Value), d.Attribute("version")!.Value));
+        Assert.All(dependencies, d => Assert.Equal("net10.0", d.Parent!.Attribute("targetFramework")!.Value));
         Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
         Assert.NotNull(package.GetEntry("lib/net10.0/OrgDispatch.dll"));
         Assert.NotNull(package.GetEntry("lib/net10.0/OrgDispatch.xml"));
@@ -95,6 +96,8 @@ public sealed partial class PackageTests : IDisposable
         Dotnet(project, "restore", "--source", Feed, "--source", GlobalPackages());
         Dotnet(project, "run", "--no-restore");
 
+        // The SSH.NET engine's assembly came along with the package, as a user's build gets it.
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(project, "bin"), "Renci.SshNet.dll", SearchOption.AllDirectories));
         string after = File.ReadAllText(Path.Combine(project, "dispatch.org"));
         Assert.Contains("* DONE Task number 1", after, StringComparison.Ordinal);
         Assert.Contains("Deployed; smoke tests green.", after, StringComparison.Ordinal);

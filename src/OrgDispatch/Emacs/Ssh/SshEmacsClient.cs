@@ -19,7 +19,7 @@ namespace OrgDispatch.Emacs;
 /// later on both sides and <c>AllowStreamLocalForwarding</c> (on by default) in the server's sshd_config.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The only disposable field is a SemaphoreSlim whose wait handle is never created; the shared SSH connection is meant to outlive the client (CloseSharedConnectionAsync ends it).")]
-public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsSocketRoute
+public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsChannelRoute
 {
     private readonly SshOptions _ssh;
     private readonly string _controlDirectory;
@@ -43,11 +43,12 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsSocketRoute
     {
         ArgumentNullException.ThrowIfNull(ssh);
         ssh.Validate();
+        if (ssh.Engine != SshEngine.OpenSsh) throw new ArgumentException($"{nameof(SshEmacsClient)} is the OpenSSH engine; for SSH.NET use {nameof(SshNetEmacsClient)}.", nameof(ssh));
         _ssh = ssh;
         _remoteSocket = string.IsNullOrWhiteSpace(remoteSocket) ? "server" : remoteSocket;
         string dir = _controlDirectory = ssh.ControlDirectory ?? DefaultControlDirectory();
         // Short names: a Unix socket path is limited to 107 bytes.
-        string connection = Hash($"{ssh.User}|{ssh.Host}|{ssh.Port}|{ssh.ConfigFile}|{ssh.IdentityFile}|{string.Join('|', ssh.ExtraOptions)}");
+        string connection = Hash($"{ssh.User}|{ssh.Host}|{ssh.Port}|{ssh.ConfigFile}|{ssh.IdentityFile}|{ssh.KnownHostsFile}|{ssh.AcceptNewHostKey}|{string.Join('|', ssh.ExtraOptions)}");
         _connection = connection;
         string forward = Hash(connection + "|" + _remoteSocket);
         _controlPath = Path.Combine(dir, connection + ".ctl");
@@ -63,11 +64,14 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsSocketRoute
     /// <summary>How long one evaluation may take once connected.</summary>
     public TimeSpan Timeout => _local.Timeout;
 
-    bool IEmacsSocketRoute.CanRoute => true;
+    bool IEmacsChannelRoute.CanRoute => true;
 
-    /// <summary>Forwards another Unix socket on the remote host (OrgDispatch's channel beside the
-    /// Emacs server socket) to a local socket through the shared connection; returns the local path.</summary>
-    async Task<string> IEmacsSocketRoute.RouteAsync(string remotePath, CancellationToken cancellationToken)
+    /// <summary>Opens orgdispatch.el's channel beside the remote Emacs server socket, forwarded to a
+    /// local socket through the shared connection.</summary>
+    Task<EmacsChannel?> IEmacsChannelRoute.OpenChannelAsync(Func<string, CancellationToken, Task<Lisp.Sexp>> evaluate, CancellationToken cancellationToken) =>
+        EmacsChannel.OpenBesideServerAsync(evaluate, ForwardAsync, Timeout, cancellationToken);
+
+    private async Task<string> ForwardAsync(string remotePath, CancellationToken cancellationToken)
     {
         string local = Path.Combine(_controlDirectory, Hash(_connection + "|" + remotePath) + ".sock");
         if (!await SocketAcceptsAsync(local, cancellationToken).ConfigureAwait(false))
@@ -296,7 +300,11 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsSocketRoute
             start.ArgumentList.Add("-o");
             start.ArgumentList.Add(option);
         }
-        foreach (string option in _ssh.ExtraOptions)
+        List<string> options = [];
+        // On ssh's command line the first value of an option wins: these, set explicitly, before the extras.
+        if (_ssh.KnownHostsFile is { } knownHosts) options.Add("UserKnownHostsFile=" + knownHosts);
+        if (_ssh.AcceptNewHostKey) options.Add("StrictHostKeyChecking=accept-new");
+        foreach (string option in options.Concat(_ssh.ExtraOptions))
         {
             start.ArgumentList.Add("-o");
             start.ArgumentList.Add(option);
