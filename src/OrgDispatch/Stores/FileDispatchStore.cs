@@ -15,10 +15,15 @@ namespace OrgDispatch.Stores;
 /// flushes the folder. A crash at any point leaves the old file or the new one, never a mix.
 /// </summary>
 /// <remarks>
-/// The lock is advisory (<c>flock</c> on Unix): every OrgDispatch process honours it, an editor
-/// does not. Emacs notices the file changed on disk and asks before overwriting it, so a
-/// person's unsaved edits are not lost; use the Emacs transport to edit the live buffer instead.
-/// Reads take no lock: the rename means a reader sees a whole file, old or new.
+/// <para>The lock is advisory (<c>flock</c> on Unix): every OrgDispatch process honours it, an editor,
+/// <c>git pull</c> or <c>echo &gt;&gt;</c> does not. So a change also checks that nobody else wrote
+/// the file since it was read (device, inode, size and times to the nanosecond; the bytes too when
+/// the last change was recent) just before the rename, and afterwards that nothing landed in the file
+/// it replaced; either way the transaction runs again on the new text (a few times, then
+/// <see cref="FileStoreErrorCodes.ForeignWrites"/>). docs/transports.md says how small the window left is.</para>
+/// <para>A symlink is followed and its target replaced (the link stays); the owner and mode are kept.
+/// A file with several hard links is refused (<see cref="FileStoreErrorCodes.HardLinked"/>): replacing
+/// it would split them. Reads take no lock: the rename means a reader sees a whole file, old or new.</para>
 /// </remarks>
 public sealed partial class FileDispatchStore : IDispatchStore
 {
@@ -26,7 +31,6 @@ public sealed partial class FileDispatchStore : IDispatchStore
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
     private static int s_directorySyncUnavailable;
 
-    private readonly string _lockPath;
     private readonly SemaphoreSlim _gate;
     private bool _cleaned;
 
@@ -40,8 +44,6 @@ public sealed partial class FileDispatchStore : IDispatchStore
         FilePath = System.IO.Path.GetFullPath(path);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(10);
         if (LockTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lockTimeout), lockTimeout, "The lock timeout cannot be negative.");
-        string dir = System.IO.Path.GetDirectoryName(FilePath)!;
-        _lockPath = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(FilePath) + ".lock");
         _gate = Gates.GetOrAdd(FilePath, _ => new SemaphoreSlim(1, 1));
     }
 
@@ -74,7 +76,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         {
             // Under the lock, so no other writer runs and the stale-temp sweep has already happened.
             await using var store = new FileDispatchStore(full);
-            using var held = await store.LockAsync(cancellationToken).ConfigureAwait(false);
+            using var held = await store.LockAsync(full, cancellationToken).ConfigureAwait(false);
             if (File.Exists(full)) throw new DispatchStoreException($"{full} already exists.");
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
@@ -106,64 +108,266 @@ public sealed partial class FileDispatchStore : IDispatchStore
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transaction);
-        using Lock held = await LockAsync(cancellationToken).ConfigureAwait(false);
-        byte[] current = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
-        DispatchChange<T> change = transaction(OrgDocument.Build(current, options));
-        if (change.Edits.Count == 0) return change.Result;
-        byte[] updated = OrgTextEdit.Apply(current, change.Edits);
-        // From here on the write runs to the end: cancelling halfway would only leave a temp file.
-        WriteAtomically(updated);
-        return change.Result;
+        string target = ResolveTarget();
+        using Lock held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            long readStarted = FileIdentity.NowNs();
+            using FileStream read = OpenForRead(target);
+            byte[] current = ReadAll(read, target);
+            FileIdentity seen = FileIdentity.Of(read.SafeFileHandle, target);
+            if (seen.Links > 1)
+            {
+                throw new DispatchStoreException(
+                    $"The dispatch file {target} has {seen.Links} hard links: replacing it would split them, so it is unchanged. Give it one name (a symlink works).",
+                    code: FileStoreErrorCodes.HardLinked);
+            }
+            DispatchChange<T> change = transaction(OrgDocument.Build(current, options));
+            if (change.Edits.Count == 0) return change.Result;
+            byte[] updated = OrgTextEdit.Apply(current, change.Edits);
+            // From here on the write runs to the end: cancelling halfway would only leave a temp file.
+            if (Replace(target, updated, current, seen, readStarted, read)) return change.Result;
+            if (attempt == MaxForeignAttempts)
+            {
+                throw new DispatchStoreException(
+                    $"The dispatch file {target} changed under every one of {MaxForeignAttempts} attempts to change it: another program writes it without OrgDispatch's lock. Its writes are kept; this change was not made.",
+                    code: FileStoreErrorCodes.ForeignWrites);
+            }
+        }
     }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<byte[]> ReadBytesAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await File.ReadAllBytesAsync(FilePath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new DispatchStoreException($"The dispatch file {FilePath} does not exist (create one with `org-dispatch init`).", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DispatchStoreException($"Cannot read the dispatch file {FilePath}: {e.Message}", e);
-        }
-    }
+    /// <summary>How many times a change runs before giving up on a file that others keep writing.</summary>
+    internal const int MaxForeignAttempts = 8;
 
-    private void WriteAtomically(byte[] bytes)
+    /// <summary>Runs just before the final check (tests: a foreign write in the window).</summary>
+    internal Action<string>? BeforeCheckForTests { get; set; }
+
+    /// <summary>Runs just after the rename, while the replaced file is still held open (tests: a late write into it).</summary>
+    internal Action<string>? AfterRenameForTests { get; set; }
+
+    // Writes UPDATED over TARGET if it is still what was read. False when another writer changed it
+    // (before the rename, or into the replaced file around it): the file then holds the other
+    // writer's text and the caller runs the transaction again.
+    private bool Replace(string target, byte[] updated, byte[] current, FileIdentity seen, long readStarted, FileStream read)
     {
-        string tmp = TempName(FilePath);
+        string tmp = TempName(target);
+        bool renamed = false;
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
             {
                 if (!OperatingSystem.IsWindows())
                 {
-                    try { File.SetUnixFileMode(fs.SafeFileHandle, File.GetUnixFileMode(FilePath)); }
-                    catch (FileNotFoundException) { } // vanished under us: the rename recreates it
+                    if (seen.Precise) FileIdentity.SetOwner(fs.SafeFileHandle, seen.Owner, seen.Group);
+                    File.SetUnixFileMode(fs.SafeFileHandle, seen.Precise ? (UnixFileMode)(seen.Mode & 0xFFF) : File.GetUnixFileMode(read.SafeFileHandle));
                 }
-                fs.Write(bytes);
+                fs.Write(updated);
                 fs.Flush(flushToDisk: true);
             }
-            File.Move(tmp, FilePath, overwrite: true);
+            BeforeCheckForTests?.Invoke(target);
+            if (!StillAsRead(target, current, seen, readStarted)) return false;
+            File.Move(tmp, target, overwrite: true);
+            renamed = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw WriteFailed(target, e);
+        }
+        finally
+        {
+            if (!renamed) TryDelete(tmp);
+        }
+        SyncDirectory(target);
+        AfterRenameForTests?.Invoke(target);
+        // A writer that opened the file before the rename and wrote after the check wrote into the
+        // file now replaced: put its text back and run again, so that nothing it wrote is lost.
+        // (The rename itself changes the replaced file's link count and change time, not its content.)
+        FileIdentity after = FileIdentity.Of(read.SafeFileHandle, target);
+        if (after.SameContentAs(seen) && !seen.ChangedNear(readStarted)) return true;
+        read.Position = 0;
+        byte[] theirs = ReadAll(read, target);
+        if (theirs.AsSpan().SequenceEqual(current)) return true;
+        RestoreTheirs(target, theirs, updated, seen);
+        return false;
+    }
+
+    // Is TARGET still the file read (same identity; same bytes when the times could hide a change)?
+    private static bool StillAsRead(string target, byte[] current, FileIdentity seen, long readStarted)
+    {
+        FileIdentity? now = FileIdentity.OfPath(target);
+        if (now is not { } identity) throw Vanished(target);
+        if (!identity.IsRegularFile) throw NotAFile(target);
+        if (identity != seen) return false;
+        if (!seen.ChangedNear(readStarted)) return true;
+        try
+        {
+            return File.ReadAllBytes(target).AsSpan().SequenceEqual(current);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw Vanished(target, e);
+        }
+    }
+
+    private static void RestoreTheirs(string target, byte[] theirs, byte[] ours, FileIdentity seen)
+    {
+        // Only over our own text: if yet another writer replaced it, theirs goes beside it instead.
+        FileIdentity? now = FileIdentity.OfPath(target);
+        bool stillOurs = now is { IsRegularFile: true } && ReadOrNull(target) is { } text && text.AsSpan().SequenceEqual(ours);
+        string tmp = TempName(target);
+        try
+        {
+            if (!stillOurs)
+            {
+                string aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, $"{System.IO.Path.GetFileName(target)}.foreign-{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
+                File.WriteAllBytes(aside, theirs);
+                throw new DispatchStoreException(
+                    $"Two other programs wrote the dispatch file {target} while OrgDispatch replaced it; one write is saved as {aside} (merge it by hand).",
+                    code: FileStoreErrorCodes.ForeignWrites);
+            }
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+            {
+                if (!OperatingSystem.IsWindows() && seen.Precise)
+                {
+                    FileIdentity.SetOwner(fs.SafeFileHandle, seen.Owner, seen.Group);
+                    File.SetUnixFileMode(fs.SafeFileHandle, (UnixFileMode)(seen.Mode & 0xFFF));
+                }
+                fs.Write(theirs);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, target, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(tmp);
-            throw new DispatchStoreException($"Cannot write the dispatch file {FilePath}: {e.Message}; it is unchanged.", e);
+            throw WriteFailed(target, e);
         }
-        SyncDirectory(FilePath);
+        SyncDirectory(target);
     }
 
-    private async Task<Lock> LockAsync(CancellationToken cancellationToken)
+    private static byte[]? ReadOrNull(string path)
     {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // The file a change replaces: the dispatch file, or what its symlink (chain) points to.
+    private string ResolveTarget()
+    {
+        try
+        {
+            return File.ResolveLinkTarget(FilePath, returnFinalTarget: true)?.FullName ?? FilePath;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return FilePath; // nothing there: reading it says so
+        }
+        catch (IOException e)
+        {
+            throw new DispatchStoreException($"The dispatch file {FilePath} is a symlink that cannot be followed: {e.Message}; nothing was changed.", e, FileStoreErrorCodes.FileMissing);
+        }
+    }
+
+    private static FileStream OpenForRead(string target)
+    {
+        try
+        {
+            if (Directory.Exists(target)) throw NotAFile(target);
+            return new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DispatchStoreException($"The dispatch file {target} does not exist (create one with `org-dispatch init`).", e, FileStoreErrorCodes.FileMissing);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+        }
+    }
+
+    private static byte[] ReadAll(FileStream stream, string target)
+    {
+        try
+        {
+            var bytes = new MemoryStream(stream.CanSeek ? (int)Math.Min(stream.Length, int.MaxValue) : 0);
+            stream.CopyTo(bytes);
+            return bytes.Length == bytes.Capacity ? bytes.GetBuffer() : bytes.ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+        }
+    }
+
+    private async Task<byte[]> ReadBytesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Directory.Exists(FilePath)) throw NotAFile(FilePath);
+            return await File.ReadAllBytesAsync(FilePath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DispatchStoreException($"The dispatch file {FilePath} does not exist (create one with `org-dispatch init`).", e, FileStoreErrorCodes.FileMissing);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DispatchStoreException($"Cannot read the dispatch file {FilePath}: {e.Message}", e, Classify(e));
+        }
+    }
+
+    private static DispatchStoreException WriteFailed(string target, Exception e)
+    {
+        string code = Classify(e);
+        string remedy = code switch
+        {
+            FileStoreErrorCodes.NoSpace => " Free some space and try again.",
+            FileStoreErrorCodes.ReadOnly => " The file system is read-only.",
+            FileStoreErrorCodes.PermissionDenied => " This user may not write in its folder.",
+            FileStoreErrorCodes.FileMissing => " Its folder is gone.",
+            _ => "",
+        };
+        return new DispatchStoreException($"Cannot write the dispatch file {target}: {Reason(e)}; it is unchanged.{remedy}", e, code);
+    }
+
+    private static DispatchStoreException Vanished(string target, Exception? inner = null) =>
+        new($"The dispatch file {target} was deleted or moved away while OrgDispatch was changing it; it was not recreated.", inner, FileStoreErrorCodes.FileMissing);
+
+    private static DispatchStoreException NotAFile(string target) =>
+        new($"The dispatch file {target} is not a regular file (a folder?); nothing was changed.", code: FileStoreErrorCodes.NotAFile);
+
+    private static string Reason(Exception e) => e.Message.TrimEnd('.', ' ');
+
+    // errno values (Linux; .NET reports an unmapped errno as the HResult): ENOSPC 28, EDQUOT 122, EROFS 30.
+    private static string Classify(Exception e) => e switch
+    {
+        UnauthorizedAccessException => FileStoreErrorCodes.PermissionDenied,
+        FileNotFoundException or DirectoryNotFoundException => FileStoreErrorCodes.FileMissing,
+        IOException { HResult: 28 or 122 } => FileStoreErrorCodes.NoSpace,
+        IOException { HResult: 30 } => FileStoreErrorCodes.ReadOnly,
+        IOException io when io.Message.Contains("No space left", StringComparison.Ordinal) => FileStoreErrorCodes.NoSpace,
+        IOException io when io.Message.Contains("Read-only file system", StringComparison.Ordinal) => FileStoreErrorCodes.ReadOnly,
+        _ => DispatchErrorCodes.Transport,
+    };
+
+    // The lock sits beside the file a change replaces (a symlink's target), so every path to it shares one.
+    private static string LockPathFor(string target) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, "." + System.IO.Path.GetFileName(target) + ".lock");
+
+    private async Task<Lock> LockAsync(string target, CancellationToken cancellationToken)
+    {
+        string lockPath = LockPathFor(target);
         var clock = Stopwatch.StartNew();
-        if (!await _gate.WaitAsync(LockTimeout, cancellationToken).ConfigureAwait(false)) throw LockTimedOut();
+        if (!await _gate.WaitAsync(LockTimeout, cancellationToken).ConfigureAwait(false)) throw LockTimedOut(lockPath);
         try
         {
             int delayMs = 1;
@@ -171,19 +375,19 @@ public sealed partial class FileDispatchStore : IDispatchStore
             {
                 try
                 {
-                    var stream = new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
-                    if (!_cleaned) CleanStaleTempFiles();
+                    var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+                    if (!_cleaned) CleanStaleTempFiles(target);
                     return new Lock(stream, _gate);
                 }
                 catch (IOException e) when (IsLockedByOther(e))
                 {
-                    if (clock.Elapsed >= LockTimeout) throw LockTimedOut();
+                    if (clock.Elapsed >= LockTimeout) throw LockTimedOut(lockPath);
                     await Task.Delay(Random.Shared.Next(delayMs, 2 * delayMs + 1), cancellationToken).ConfigureAwait(false);
                     delayMs = Math.Min(delayMs * 2, 16);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    throw new DispatchStoreException($"Cannot lock the dispatch file {FilePath} (lock file {_lockPath}): {e.Message}", e);
+                    throw new DispatchStoreException($"Cannot lock the dispatch file {FilePath} (lock file {lockPath}): {Reason(e)}; it is unchanged.", e, Classify(e));
                 }
             }
         }
@@ -194,8 +398,8 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
     }
 
-    private DispatchStoreException LockTimedOut() =>
-        new($"The dispatch file {FilePath} stayed locked by another process for {LockTimeout.TotalSeconds:0.#} s (lock file {_lockPath}).");
+    private DispatchStoreException LockTimedOut(string lockPath) =>
+        new($"The dispatch file {FilePath} stayed locked by another process for {LockTimeout.TotalSeconds:0.#} s (lock file {lockPath}).");
 
     // Another holder. Unix: flock failed with EWOULDBLOCK, which .NET reports as the raw errno
     // (11 on Linux, 35 on macOS and the BSDs); Windows: ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION.
@@ -204,13 +408,13 @@ public sealed partial class FileDispatchStore : IDispatchStore
         && (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult is 11 or 35);
 
     /// <summary>Temp files of writers that died mid-write; safe to delete while holding the lock.</summary>
-    private void CleanStaleTempFiles()
+    private void CleanStaleTempFiles(string target)
     {
         _cleaned = true;
-        string dir = System.IO.Path.GetDirectoryName(FilePath)!;
+        string dir = System.IO.Path.GetDirectoryName(target)!;
         try
         {
-            foreach (string f in Directory.EnumerateFiles(dir, "." + System.IO.Path.GetFileName(FilePath) + ".*.tmp")) TryDelete(f);
+            foreach (string f in Directory.EnumerateFiles(dir, "." + System.IO.Path.GetFileName(target) + ".*.tmp")) TryDelete(f);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

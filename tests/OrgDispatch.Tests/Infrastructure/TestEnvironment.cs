@@ -67,6 +67,10 @@ internal static class Requirements
     public const string Corpus = "corpus";
     public const string Python = "python3";
     public const string Sshd = "sshd";
+    /// <summary>Root, able to mount a tmpfs (a small disk to fill, a file system to make read-only).</summary>
+    public const string Mount = "mount";
+    /// <summary>Root with setpriv, to run a process as another user (root may write anywhere).</summary>
+    public const string Root = "root";
 
     public static string? Missing(string[] needs)
     {
@@ -80,6 +84,16 @@ internal static class Requirements
             {
                 if (!File.Exists("/usr/sbin/sshd") || TestEnvironment.FindOnPath("ssh") == null || TestEnvironment.FindOnPath("ssh-keygen") == null)
                     return "the OpenSSH server or client is not installed (apt-get install -y openssh-server); CI installs it";
+            }
+            else if (need == Mount)
+            {
+                if (Environment.UserName != "root" || TestEnvironment.FindOnPath("mount") == null)
+                    return "mounting a tmpfs needs root (CI runs the suite as root)";
+            }
+            else if (need == Root)
+            {
+                if (Environment.UserName != "root" || TestEnvironment.FindOnPath("setpriv") == null)
+                    return "running a process as another user needs root and setpriv (CI runs the suite as root)";
             }
             else if (TestEnvironment.FindOnPath(need) == null)
             {
