@@ -97,6 +97,96 @@ public sealed partial class ProcessRaceTests
         Assert.Equal([".dispatch.org.lock", "dispatch.org"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
     }
 
+    // A person editing the file the plain way, without OrgDispatch's lock: appending tasks
+    // (O_APPEND, one write each) and retyping a title in place (read and written through one
+    // descriptor, same length), as an editor's or a script's writes land.
+    private const string Person = """
+        import os, sys, time
+        path, count = sys.argv[1], int(sys.argv[2])
+        for i in range(count):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            os.write(fd, f"* PENDING Person task {i:03}\n:PROPERTIES:\n:ID: PERSON-{i:03}\n:END:\n".encode())
+            os.close(fd)
+            if i % 2 == 1:
+                fd = os.open(path, os.O_RDWR)
+                data = os.pread(fd, 1 << 24, 0)
+                at = data.find(f"Person task {i - 1:03}\n".encode())
+                if at < 0:
+                    sys.exit(f"task {i - 1:03} is gone")
+                os.pwrite(fd, f"PERSON TASK {i - 1:03}\n".encode(), at)
+                os.close(fd)
+            time.sleep(0.1)
+        """;
+
+    [RequiresFact(Requirements.Python)]
+    public async Task A_person_writing_without_the_lock_loses_nothing_while_sixteen_agents_and_a_hub_work()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("dispatch.org");
+        const int tasks = 60, personTasks = 40;
+        File.WriteAllText(path, DispatchFiles.Pending(tasks));
+        File.WriteAllText(dir.File("person.py"), Person);
+        using Process serve = Process.Start(CliProcess.StartInfo(["serve", "--file", path, "--port", "0"], Patient))!;
+        try
+        {
+            string first = (await serve.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)))!;
+            string hub = first[(first.LastIndexOf(' ') + 1)..];
+            using Process person = Process.Start(new ProcessStartInfo("python3", [dir.File("person.py"), path, personTasks.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            Task<string> personErrors = person.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            // Half the agents go through the hub, half straight to the file; each finishes what it claims.
+            var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run<(List<string> Done, string? Error)>(async () =>
+            {
+                var done = new List<string>();
+                string[] where = w % 2 == 0 ? ["--hub", hub] : ["--file", path];
+                for (int n = 0; n < 4 * (tasks + personTasks); n++)
+                {
+                    if (clock.Elapsed > TimeSpan.FromMinutes(5)) return (done, $"w{w} ran out of time");
+                    var (code, output, error) = CliProcess.Run(["next", "--agent", $"w{w}", .. where], Patient);
+                    if (code == 5)
+                    {
+                        if (person.HasExited) return (done, null);
+                        await Task.Delay(50);
+                        continue;
+                    }
+                    if (code != 0) return (done, $"w{w} next exited {code}: {error}");
+                    string id = ClaimedId().Match(output).Groups[1].Value;
+                    (code, _, error) = CliProcess.Run(["done", id, "--agent", $"w{w}", "--result", "ok", .. where], Patient);
+                    if (code != 0) return (done, $"w{w} done {id} exited {code}: {error}");
+                    done.Add(id);
+                }
+                return (done, $"w{w} never ran out of tasks");
+            })));
+            Assert.True(person.WaitForExit(TimeSpan.FromMinutes(1)));
+            Assert.True(person.ExitCode == 0, await personErrors);
+            Assert.All(results, r => Assert.Null(r.Error));
+
+            List<string> finished = results.SelectMany(r => r.Done).ToList();
+            Assert.Equal(tasks + personTasks, finished.Count);
+            Assert.Equal(tasks + personTasks, finished.Distinct().Count()); // each claimed and finished once
+            byte[] bytes = File.ReadAllBytes(path);
+            Assert.Equal(bytes, OrgDocument.Parse(bytes).ToArray());
+            IReadOnlyList<DispatchTask> final = await new DispatchQueue(new FileDispatchStore(path)).GetTasksAsync();
+            Assert.All(final, t => Assert.Equal(TaskState.Done, t.State));
+            // Every one of the person's writes is there: each task appended, each title retyped.
+            for (int i = 0; i < personTasks; i++)
+            {
+                DispatchTask mine = Assert.Single(final, t => t.Id == $"PERSON-{i:000}");
+                Assert.Equal(i % 2 == 0 && i < personTasks - 1 ? $"PERSON TASK {i:000}" : $"Person task {i:000}", mine.Title);
+            }
+            Assert.Equal(tasks + personTasks, Regex.Count(File.ReadAllText(path), ": claimed, attempt 1 of 3$", RegexOptions.Multiline));
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            serve.WaitForExit(30_000);
+        }
+    }
+
     [GeneratedRegex(@"^claimed (\S+)")]
     private static partial Regex ClaimedId();
 
