@@ -28,6 +28,47 @@ internal static class QueueCommands
         yield return Status();
         yield return Report();
         yield return Eval();
+        yield return Doctor();
+    }
+
+    private static Command Doctor()
+    {
+        var command = new QueueCommand("doctor", $"Check a dispatch setup and say what to fix: the file (readable, its folder writable, the lock), Emacs or the hub answering, ids, keywords, dependencies. Changes nothing. Exits {ExitCodes.UsageOrTransport} if a check fails. Example: org-dispatch doctor --file ~/fleet/dispatch.org");
+        command.SetQueueAction(async (c, ct) =>
+        {
+            IReadOnlyList<DispatchCheck> checks = await DispatchDoctor.CheckAsync(c.Connection, ct);
+            bool failed = checks.Any(k => k.Outcome == DispatchCheckOutcome.Failed);
+            if (c.Json)
+            {
+                JsonOutput.Write(c.Output, w =>
+                {
+                    w.WriteBoolean("ok", !failed);
+                    w.WriteStartArray("checks");
+                    foreach (DispatchCheck k in checks)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("name", k.Name);
+                        w.WriteString("outcome", k.Outcome.ToString().ToLowerInvariant());
+                        w.WriteString("detail", k.Detail);
+                        w.WriteString("fix", k.Fix);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                });
+            }
+            else
+            {
+                foreach (DispatchCheck k in checks)
+                {
+                    string mark = k.Outcome switch { DispatchCheckOutcome.Ok => "ok  ", DispatchCheckOutcome.Warning => "warn", _ => "FAIL" };
+                    c.Output.WriteLine($"{mark}  {k.Name,-20} {k.Detail}");
+                    if (k.Fix is { } fix && k.Outcome != DispatchCheckOutcome.Ok) c.Output.WriteLine($"      {"",-20} fix: {fix}");
+                }
+                c.Output.WriteLine(failed ? "some checks failed" : "all checks passed");
+            }
+            return failed ? ExitCodes.UsageOrTransport : ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command Init()

@@ -136,6 +136,92 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
     }
 
+    /// <summary>Checks what a change needs, without changing anything: the file (and a symlink's
+    /// target), reading it, creating a file in its folder, and taking the lock.</summary>
+    internal async Task<IReadOnlyList<DispatchCheck>> DiagnoseAsync(CancellationToken cancellationToken)
+    {
+        List<DispatchCheck> checks = [];
+        string target;
+        try
+        {
+            target = ResolveTarget();
+        }
+        catch (DispatchStoreException e)
+        {
+            checks.Add(new("file", DispatchCheckOutcome.Failed, e.Message, "Point the symlink at the dispatch file, or give the file's own path."));
+            return checks;
+        }
+        FileIdentity? identity = FileIdentity.OfPath(target);
+        string shown = target == FilePath ? FilePath : $"{FilePath} (a symlink to {target})";
+        if (identity is null)
+        {
+            checks.Add(new("file", DispatchCheckOutcome.Failed, $"{shown} does not exist.", $"Create it: org-dispatch init --file {FilePath}"));
+            return checks;
+        }
+        if (!identity.Value.IsRegularFile || Directory.Exists(target))
+        {
+            checks.Add(new("file", DispatchCheckOutcome.Failed, $"{shown} is not a regular file.", "Give the path of the dispatch file itself."));
+            return checks;
+        }
+        if (identity.Value.Links > 1)
+        {
+            checks.Add(new("file", DispatchCheckOutcome.Failed, $"{shown} has {identity.Value.Links} hard links; changes would split them.", "Keep one name and make the others symlinks (ln -sf)."));
+            return checks;
+        }
+        checks.Add(new("file", DispatchCheckOutcome.Ok, shown));
+        try
+        {
+            byte[] bytes = await File.ReadAllBytesAsync(target, cancellationToken).ConfigureAwait(false);
+            checks.Add(new("read", DispatchCheckOutcome.Ok, $"{bytes.Length:N0} bytes"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            checks.Add(new("read", DispatchCheckOutcome.Failed, $"Cannot read {target}: {Reason(e)}.", "Give this user read permission on the file."));
+        }
+        string folder = System.IO.Path.GetDirectoryName(target)!;
+        string probe = TempName(target);
+        try
+        {
+            using (var fs = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+            {
+                fs.WriteByte((byte)'\n');
+                fs.Flush(flushToDisk: true);
+            }
+            checks.Add(new("write", DispatchCheckOutcome.Ok, $"{folder} takes new files (every change is written beside the file, then renamed over it)"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string fix = Classify(e) switch
+            {
+                FileStoreErrorCodes.NoSpace => "Free some space on that disk.",
+                FileStoreErrorCodes.ReadOnly => "Mount that file system read-write, or move the file.",
+                _ => $"Let this user create files in {folder} (a change writes a temporary file there and renames it over the dispatch file).",
+            };
+            checks.Add(new("write", DispatchCheckOutcome.Failed, $"Cannot create a file in {folder}: {Reason(e)}.", fix));
+        }
+        finally
+        {
+            TryDelete(probe);
+        }
+        var quick = new FileDispatchStore(FilePath, TimeSpan.FromSeconds(2));
+        try
+        {
+            using (await quick.LockAsync(target, cancellationToken).ConfigureAwait(false))
+            {
+                checks.Add(new("lock", DispatchCheckOutcome.Ok, $"{LockPathFor(target)} taken and released"));
+            }
+        }
+        catch (DispatchStoreException e) when (e.Message.Contains("stayed locked", StringComparison.Ordinal))
+        {
+            checks.Add(new("lock", DispatchCheckOutcome.Warning, e.Message, "An agent or a hub may be busy; if it stays so, look for a stuck process (fuser " + LockPathFor(target) + ")."));
+        }
+        catch (DispatchStoreException e)
+        {
+            checks.Add(new("lock", DispatchCheckOutcome.Failed, e.Message, $"Let this user create and lock {LockPathFor(target)}."));
+        }
+        return checks;
+    }
+
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -431,7 +517,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
     }
 
     /// <summary>Flushes the folder so the rename itself survives a power cut (Unix; Windows has no equivalent).</summary>
-    private static void SyncDirectory(string file)
+    internal static void SyncDirectory(string file)
     {
         if (OperatingSystem.IsWindows() || Volatile.Read(ref s_directorySyncUnavailable) != 0) return;
         try
