@@ -61,10 +61,11 @@ internal sealed class EmacsChannel : IAsyncDisposable
             }
             return new EmacsChannel(socket, description, timeout);
         }
-        catch (SocketException)
+        catch (Exception e)
         {
             socket.Dispose();
-            return null;
+            if (e is SocketException) return null;
+            throw;
         }
     }
 

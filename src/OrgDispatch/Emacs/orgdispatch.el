@@ -100,13 +100,19 @@ changes nothing: the current text comes along, so the caller can decide again at
                  (error "The text at %d..%d is not what OrgDispatch read; nothing was changed" start end))))
            ;; One change group: the person's C-/ takes back the whole change at once (replacing
            ;; text goes through a temporary buffer, which would otherwise split it into several).
-           (let ((group (prepare-change-group)))
+           ;; If an edit fails halfway, the group is cancelled: the edits made are undone.
+           (let ((group (prepare-change-group))
+                 (done nil))
              (undo-boundary)
              (activate-change-group group)
-             (dolist (edit (reverse edits))
-               (orgdispatch--replace (nth 0 edit) (nth 1 edit) (orgdispatch--decode (nth 3 edit))))
-             (undo-amalgamate-change-group group)
-             (accept-change-group group)
+             (unwind-protect
+                 (progn
+                   (dolist (edit (reverse edits))
+                     (orgdispatch--replace (nth 0 edit) (nth 1 edit) (orgdispatch--decode (nth 3 edit))))
+                   (setq done t))
+               (if done
+                   (progn (undo-amalgamate-change-group group) (accept-change-group group))
+                 (cancel-change-group group)))
              (undo-boundary)))
          (let ((version (orgdispatch--version)))
            (when (and save (buffer-modified-p))
@@ -169,44 +175,55 @@ Nil when this Emacs serves over TCP."
 
 ;;; The same channel on a loopback TCP port, for a client that reaches this host through SSH but
 ;;; cannot forward a Unix socket (SSH.NET: direct-tcpip only).  Any local user can connect to a
-;;; port, so a connection must first present a key: one the client handed in through the Emacs
-;;; server (which only this user can reach), good for one connection.
+;;; port, so a connection must first present a key: 256 random bits made here and handed out
+;;; only as the answer to a server evaluation (which only this user can make), good for one
+;;; connection within a minute.  The key never appears on a command line.
 
 (defvar orgdispatch--tcp-channel nil
   "OrgDispatch's private loopback TCP server process, once started.")
 
 (defvar orgdispatch--tcp-keys nil
-  "Keys handed in by `orgdispatch-channel-tcp' and not yet presented, newest first.")
+  "Keys handed out by `orgdispatch-channel-tcp' and not yet presented: (KEY . EXPIRY) pairs.")
+
+(defun orgdispatch--random-key ()
+  "64 hex digits from 32 bytes of /dev/urandom."
+  (with-temp-buffer
+    (set-buffer-multibyte nil)
+    (let ((status (call-process "head" "/dev/urandom" t nil "-c" "32")))
+      (unless (and (eq status 0) (= (buffer-size) 32))
+        (error "Cannot read 32 random bytes from /dev/urandom for OrgDispatch's channel key")))
+    (secure-hash 'sha256 (current-buffer))))
 
 (defun orgdispatch--tcp-filter (proc string)
-  "Let PROC in if its first frame is a key handed in and not yet used; else close it."
+  "Let PROC in if its first frame is a key handed out, unused and unexpired; else close it."
   (let ((pending (concat (or (process-get proc 'orgdispatch-pending) "") string)))
     (if (< (length pending) 6)
         (process-put proc 'orgdispatch-pending pending)
-      (let ((length (string-to-number (substring pending 0 6) 16)))
+      (let* ((length (string-to-number (substring pending 0 6) 16))
+             (key (and (= length 64) (>= (length pending) 70) (substring pending 6 70)))
+             (entry (and key (assoc key orgdispatch--tcp-keys))))
         (cond
-         ((or (< length 32) (> length 128)) (delete-process proc))
-         ((< (length pending) (+ 6 length)) (process-put proc 'orgdispatch-pending pending))
-         ((not (member (substring pending 6 (+ 6 length)) orgdispatch--tcp-keys)) (delete-process proc))
+         ((/= length 64) (delete-process proc))
+         ((< (length pending) 70) (process-put proc 'orgdispatch-pending pending))
+         ((not (and entry (> (cdr entry) (float-time)))) (delete-process proc))
          (t
-          (setq orgdispatch--tcp-keys (delete (substring pending 6 (+ 6 length)) orgdispatch--tcp-keys))
+          (setq orgdispatch--tcp-keys (delq entry orgdispatch--tcp-keys))
           (process-put proc 'orgdispatch-pending nil)
           (set-process-filter proc #'orgdispatch--channel-filter)
-          (orgdispatch--channel-filter proc (substring pending (+ 6 length)))))))))
+          (orgdispatch--channel-filter proc (substring pending 70))))))))
 
-(defun orgdispatch-channel-tcp (key)
-  "Start OrgDispatch's private server on 127.0.0.1 (once), let one connection in with KEY, return the port."
-  (unless (and (stringp key) (<= 32 (length key) 128))
-    (error "The channel key must be 32 to 128 characters"))
+(defun orgdispatch-channel-tcp ()
+  "Start OrgDispatch's private server on 127.0.0.1 (once); return (PORT KEY), KEY good for one connection."
   (unless (process-live-p orgdispatch--tcp-channel)
     (setq orgdispatch--tcp-keys nil
           orgdispatch--tcp-channel
           (make-network-process :name "orgdispatch-tcp" :host "127.0.0.1" :family 'ipv4 :service t
                                 :server 128 :noquery t :coding 'utf-8-unix
                                 :filter #'orgdispatch--tcp-filter)))
-  ;; Keys not presented (a client that died before connecting) are dropped after 16 newer ones.
-  (push key orgdispatch--tcp-keys)
-  (when (> (length orgdispatch--tcp-keys) 16) (setcdr (nthcdr 15 orgdispatch--tcp-keys) nil))
-  (process-contact orgdispatch--tcp-channel :service))
+  (let ((now (float-time))
+        (key (orgdispatch--random-key)))
+    (setq orgdispatch--tcp-keys (seq-filter (lambda (entry) (> (cdr entry) now)) orgdispatch--tcp-keys))
+    (push (cons key (+ now 60)) orgdispatch--tcp-keys)
+    (list (process-contact orgdispatch--tcp-channel :service) key)))
 
 ;;; orgdispatch.el ends here

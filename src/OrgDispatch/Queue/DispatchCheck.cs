@@ -1,6 +1,6 @@
 namespace OrgDispatch.Queue;
 
-/// <summary>One finding of a setup check (<c>DispatchDoctor</c>, <c>org-dispatch doctor</c>).</summary>
+/// <summary>One finding of a setup check (<c>org-dispatch doctor</c>).</summary>
 /// <param name="Name">What was checked: <c>file</c>, <c>read</c>, <c>write</c>, <c>lock</c>, <c>emacs</c>, <c>hub</c>,
 /// <c>tasks</c>, or a problem's kind (<c>duplicate-id</c>, <c>undeclared-keywords</c>, …).</param>
 /// <param name="Outcome">Whether it passed.</param>

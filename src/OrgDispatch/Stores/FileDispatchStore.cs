@@ -78,17 +78,13 @@ public sealed partial class FileDispatchStore : IDispatchStore
             await using var store = new FileDispatchStore(full);
             using var held = await store.LockAsync(full, cancellationToken).ConfigureAwait(false);
             if (File.Exists(full)) throw new DispatchStoreException($"{full} already exists.");
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                fs.Write(System.Text.Encoding.UTF8.GetBytes(text));
-                fs.Flush(flushToDisk: true);
-            }
+            WriteTemp(tmp, System.Text.Encoding.UTF8.GetBytes(text), null, null);
             File.Move(tmp, full);
             SyncDirectory(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DispatchStoreException($"Cannot create {full}: {e.Message}", e);
+            throw new DispatchStoreException($"Cannot create {full}: {Reason(e)}.", e, Classify(e));
         }
         finally
         {
@@ -114,8 +110,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         {
             long readStarted = FileIdentity.NowNs();
             using FileStream read = OpenForRead(target);
-            byte[] current = ReadAll(read, target);
-            FileIdentity seen = FileIdentity.Of(read.SafeFileHandle, target);
+            (byte[] current, FileIdentity seen) = ReadSteady(read, target);
             if (seen.Links > 1)
             {
                 throw new DispatchStoreException(
@@ -151,7 +146,16 @@ public sealed partial class FileDispatchStore : IDispatchStore
             checks.Add(new("file", DispatchCheckOutcome.Failed, e.Message, "Point the symlink at the dispatch file, or give the file's own path."));
             return checks;
         }
-        FileIdentity? identity = FileIdentity.OfPath(target);
+        FileIdentity? identity;
+        try
+        {
+            identity = FileIdentity.OfPath(target);
+        }
+        catch (IOException e)
+        {
+            checks.Add(new("file", DispatchCheckOutcome.Failed, $"Cannot inspect {target}: {Reason(e)}.", "Let this user reach the file (search permission on every folder on the way)."));
+            return checks;
+        }
         string shown = target == FilePath ? FilePath : $"{FilePath} (a symlink to {target})";
         if (identity is null)
         {
@@ -182,11 +186,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         string probe = TempName(target);
         try
         {
-            using (var fs = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                fs.WriteByte((byte)'\n');
-                fs.Flush(flushToDisk: true);
-            }
+            WriteTemp(probe, "\n"u8.ToArray(), null, null);
             checks.Add(new("write", DispatchCheckOutcome.Ok, $"{folder} takes new files (every change is written beside the file, then renamed over it)"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -211,7 +211,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
                 checks.Add(new("lock", DispatchCheckOutcome.Ok, $"{LockPathFor(target)} taken and released"));
             }
         }
-        catch (DispatchStoreException e) when (e.Message.Contains("stayed locked", StringComparison.Ordinal))
+        catch (DispatchStoreException e) when (e.Code == FileStoreErrorCodes.Locked)
         {
             checks.Add(new("lock", DispatchCheckOutcome.Warning, e.Message, "An agent or a hub may be busy; if it stays so, look for a stuck process (fuser " + LockPathFor(target) + ")."));
         }
@@ -243,16 +243,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         bool renamed = false;
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                if (!OperatingSystem.IsWindows())
-                {
-                    if (seen.Precise) FileIdentity.SetOwner(fs.SafeFileHandle, seen.Owner, seen.Group);
-                    File.SetUnixFileMode(fs.SafeFileHandle, seen.Precise ? (UnixFileMode)(seen.Mode & 0xFFF) : File.GetUnixFileMode(read.SafeFileHandle));
-                }
-                fs.Write(updated);
-                fs.Flush(flushToDisk: true);
-            }
+            WriteTemp(tmp, updated, seen.Precise ? seen : null, read);
             BeforeCheckForTests?.Invoke(target);
             if (!StillAsRead(target, current, seen, readStarted)) return false;
             File.Move(tmp, target, overwrite: true);
@@ -273,15 +264,23 @@ public sealed partial class FileDispatchStore : IDispatchStore
         // (The rename itself changes the replaced file's link count and change time, not its content.)
         FileIdentity after = FileIdentity.Of(read.SafeFileHandle, target);
         if (after.SameContentAs(seen) && !seen.ChangedNear(readStarted)) return true;
-        read.Position = 0;
-        byte[] theirs = ReadAll(read, target);
+        byte[] theirs;
+        try
+        {
+            read.Position = 0;
+            theirs = ReadAll(read, target);
+        }
+        catch (DispatchStoreException)
+        {
+            return true; // the change is made; what the replaced file holds cannot be read back to check
+        }
         if (theirs.AsSpan().SequenceEqual(current)) return true;
         RestoreTheirs(target, theirs, updated, seen);
         return false;
     }
 
     // Is TARGET still the file read (same identity; same bytes when the times could hide a change)?
-    private static bool StillAsRead(string target, byte[] current, FileIdentity seen, long readStarted)
+    internal static bool StillAsRead(string target, byte[] current, FileIdentity seen, long readStarted)
     {
         FileIdentity? now = FileIdentity.OfPath(target);
         if (now is not { } identity) throw Vanished(target);
@@ -298,40 +297,71 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
     }
 
+    // Puts back the text another writer left in the file just replaced, over our own text, so the
+    // transaction runs again on it. Our change is in the file by now: a failure here must say so.
     private static void RestoreTheirs(string target, byte[] theirs, byte[] ours, FileIdentity seen)
     {
-        // Only over our own text: if yet another writer replaced it, theirs goes beside it instead.
-        FileIdentity? now = FileIdentity.OfPath(target);
-        bool stillOurs = now is { IsRegularFile: true } && ReadOrNull(target) is { } text && text.AsSpan().SequenceEqual(ours);
+        bool stillOurs = FileIdentity.OfPath(target) is { IsRegularFile: true } && ReadOrNull(target) is { } text && text.AsSpan().SequenceEqual(ours);
         string tmp = TempName(target);
+        bool renamed = false;
         try
         {
-            if (!stillOurs)
+            if (stillOurs)
             {
-                string aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, $"{System.IO.Path.GetFileName(target)}.foreign-{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
-                File.WriteAllBytes(aside, theirs);
-                throw new DispatchStoreException(
-                    $"Two other programs wrote the dispatch file {target} while OrgDispatch replaced it; one write is saved as {aside} (merge it by hand).",
-                    code: FileStoreErrorCodes.ForeignWrites);
+                WriteTemp(tmp, theirs, seen.Precise ? seen : null, null);
+                File.Move(tmp, target, overwrite: true);
+                renamed = true;
+                SyncDirectory(target);
+                return;
             }
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                if (!OperatingSystem.IsWindows() && seen.Precise)
-                {
-                    FileIdentity.SetOwner(fs.SafeFileHandle, seen.Owner, seen.Group);
-                    File.SetUnixFileMode(fs.SafeFileHandle, (UnixFileMode)(seen.Mode & 0xFFF));
-                }
-                fs.Write(theirs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, target, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(tmp);
-            throw WriteFailed(target, e);
+            throw TheirsAside(target, theirs, $"putting it back failed ({Reason(e)})", e);
         }
-        SyncDirectory(target);
+        finally
+        {
+            if (!renamed) TryDelete(tmp);
+        }
+        throw TheirsAside(target, theirs, "yet another program has replaced the file since", null);
+    }
+
+    // The last resort: the other writer's text goes beside the file, and the error says where.
+    private static DispatchStoreException TheirsAside(string target, byte[] theirs, string why, Exception? inner)
+    {
+        string aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, $"{System.IO.Path.GetFileName(target)}.foreign-{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
+        string kept;
+        try
+        {
+            File.WriteAllBytes(aside, theirs);
+            kept = $"its text is saved as {aside}: merge it by hand";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            kept = $"its text could not be saved either ({Reason(e)})";
+        }
+        return new DispatchStoreException(
+            $"OrgDispatch changed {target}, but another program wrote into the file it replaced, and {why}; {kept}.", inner, FileStoreErrorCodes.ForeignWrites);
+    }
+
+    // A new file with BYTES, flushed to disk, with the owner and mode of the file it will replace.
+    private static void WriteTemp(string tmp, byte[] bytes, FileIdentity? like, FileStream? likeOpen)
+    {
+        using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+        if (!OperatingSystem.IsWindows())
+        {
+            if (like is { } identity)
+            {
+                FileIdentity.SetOwner(fs.SafeFileHandle, identity.Owner, identity.Group);
+                File.SetUnixFileMode(fs.SafeFileHandle, (UnixFileMode)(identity.Mode & 0xFFF));
+            }
+            else if (likeOpen is not null)
+            {
+                File.SetUnixFileMode(fs.SafeFileHandle, File.GetUnixFileMode(likeOpen.SafeFileHandle));
+            }
+        }
+        fs.Write(bytes);
+        fs.Flush(flushToDisk: true);
     }
 
     private static byte[]? ReadOrNull(string path)
@@ -357,9 +387,13 @@ public sealed partial class FileDispatchStore : IDispatchStore
         {
             return FilePath; // nothing there: reading it says so
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DispatchStoreException($"Cannot reach the dispatch file {FilePath}: {Reason(e)} (a folder on the way may not be searchable by this user); nothing was changed.", e, FileStoreErrorCodes.PermissionDenied);
+        }
         catch (IOException e)
         {
-            throw new DispatchStoreException($"The dispatch file {FilePath} is a symlink that cannot be followed: {e.Message}; nothing was changed.", e, FileStoreErrorCodes.FileMissing);
+            throw new DispatchStoreException($"The dispatch file {FilePath} is a symlink that cannot be followed: {Reason(e)}; nothing was changed.", e, FileStoreErrorCodes.FileMissing);
         }
     }
 
@@ -391,6 +425,19 @@ public sealed partial class FileDispatchStore : IDispatchStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+        }
+    }
+
+    // The bytes and the identity they belong to: read again if the file changed while being read.
+    private static (byte[] Bytes, FileIdentity Identity) ReadSteady(FileStream read, string target)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            FileIdentity before = FileIdentity.Of(read.SafeFileHandle, target);
+            read.Position = 0;
+            byte[] bytes = ReadAll(read, target);
+            FileIdentity after = FileIdentity.Of(read.SafeFileHandle, target);
+            if ((after.SameContentAs(before) && after.Size == bytes.Length) || attempt == MaxForeignAttempts) return (bytes, after);
         }
     }
 
@@ -485,7 +532,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
     }
 
     private DispatchStoreException LockTimedOut(string lockPath) =>
-        new($"The dispatch file {FilePath} stayed locked by another process for {LockTimeout.TotalSeconds:0.#} s (lock file {lockPath}).");
+        new($"The dispatch file {FilePath} stayed locked by another process for {LockTimeout.TotalSeconds:0.#} s (lock file {lockPath}).", code: FileStoreErrorCodes.Locked);
 
     // Another holder. Unix: flock failed with EWOULDBLOCK, which .NET reports as the raw errno
     // (11 on Linux, 35 on macOS and the BSDs); Windows: ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION.

@@ -19,23 +19,41 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, 
     /// <summary>The identity of the file open as <paramref name="handle"/>.</summary>
     public static FileIdentity Of(SafeFileHandle handle, string path)
     {
-        if (OperatingSystem.IsLinux() && LinuxStat(handle, out FileIdentity identity)) return identity;
+        if (UseStatx && LinuxStat(handle, out FileIdentity identity)) return identity;
         return Portable(path);
     }
 
     /// <summary>The identity of the file at <paramref name="path"/> (not following a final symlink), or null if nothing is there.</summary>
     public static FileIdentity? OfPath(string path)
     {
-        if (OperatingSystem.IsLinux())
+        if (UseStatx)
         {
             var buffer = new Statx();
-            if (Native.Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref buffer) == 0) return FromStatx(buffer);
+            try
+            {
+                if (Native.Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref buffer) == 0 && Complete(buffer)) return FromStatx(buffer);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                s_noStatx = true; // a C library older than statx (glibc 2.28)
+            }
             int errno = Marshal.GetLastPInvokeError();
             if (errno is 2 or 20) return null; // ENOENT, ENOTDIR
-            if (errno != 38) throw new IOException($"Cannot inspect {path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno); // 38: no statx; fall through
+            // Anything else (no statx in the kernel, a sandbox refusing it): what .NET can tell.
         }
+        if (Directory.Exists(path)) return new FileIdentity(0, 0, 0, 0, 0, 0x4000, 0, 0, 1, Precise: false);
         return File.Exists(path) ? Portable(path) : null;
     }
+
+    private static bool s_noStatx;
+
+    private static bool UseStatx => OperatingSystem.IsLinux() && !s_noStatx;
+
+    // The kernel says which fields it filled in; without these the identity would be made up.
+    private static bool Complete(in Statx s) => (s.Mask & RequiredFields) == RequiredFields;
+
+    // STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_MTIME | STATX_CTIME | STATX_INO | STATX_SIZE
+    private const uint RequiredFields = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200;
 
     /// <summary>Whether the kernel's coarse timestamps could hide a second change made right after the one
     /// they record: the last change was within a margin of <paramref name="readStartedNs"/>.</summary>
@@ -50,7 +68,7 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, 
         Device == other.Device && Inode == other.Inode && Size == other.Size && ModifiedNs == other.ModifiedNs;
 
     /// <summary>Whether this is a regular file (not a folder, socket or device).</summary>
-    public bool IsRegularFile => !Precise || (Mode & 0xF000) == 0x8000;
+    public bool IsRegularFile => (Mode & 0xF000) == 0x8000;
 
     private static FileIdentity Portable(string path)
     {
@@ -65,11 +83,17 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, 
         try
         {
             handle.DangerousAddRef(ref added);
-            if (Native.StatxFd((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, ref buffer) != 0)
+            if (Native.StatxFd((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, ref buffer) != 0 || !Complete(buffer))
             {
                 identity = default;
                 return false;
             }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_noStatx = true;
+            identity = default;
+            return false;
         }
         finally
         {
@@ -110,6 +134,7 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, 
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct Statx
     {
+        [FieldOffset(0)] public uint Mask;
         [FieldOffset(16)] public uint Nlink;
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;

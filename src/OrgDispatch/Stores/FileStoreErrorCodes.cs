@@ -23,6 +23,9 @@ public static class FileStoreErrorCodes
     /// <summary>The file has several hard links, which replacing it would split.</summary>
     public const string HardLinked = "hard_linked";
 
+    /// <summary>Another OrgDispatch process held the lock for longer than the lock timeout.</summary>
+    public const string Locked = "locked";
+
     /// <summary>Another program kept writing the file without OrgDispatch's lock while it was being changed.</summary>
     public const string ForeignWrites = "foreign_writes";
 }

@@ -146,10 +146,12 @@ public sealed partial class ProcessRaceTests
                 for (int n = 0; n < 4 * (tasks + personTasks); n++)
                 {
                     if (clock.Elapsed > TimeSpan.FromMinutes(5)) return (done, $"w{w} ran out of time");
+                    // Asked before the call: a person who exits after it may have added a task it did not see.
+                    bool personDone = person.HasExited;
                     var (code, output, error) = CliProcess.Run(["next", "--agent", $"w{w}", .. where], Patient);
                     if (code == 5)
                     {
-                        if (person.HasExited) return (done, null);
+                        if (personDone) return (done, null);
                         await Task.Delay(50);
                         continue;
                     }

@@ -19,9 +19,9 @@ public sealed class EmacsPersonTests
         var queue = new DispatchQueue(store);
         Assert.Equal("TASK-0001", (await queue.NextAsync("ezra"))?.Id);
 
-        // C-/ in the buffer: the claim is taken back (unsaved).
+        // C-/ in the buffer: the whole claim is taken back in one step (unsaved).
         Assert.Equal("t", (await EmacsStoreTests.InBufferAsync(live.Emacs, live.Path, "(progn (let ((last-command nil)) (undo)) (buffer-modified-p))")).Text);
-        Assert.DoesNotContain("CLAIMED_BY", await EmacsStoreTests.BufferTextAsync(live.Emacs, live.Path), StringComparison.Ordinal);
+        Assert.Equal(DispatchFiles.Pending(3), await EmacsStoreTests.BufferTextAsync(live.Emacs, live.Path));
 
         var e = await Assert.ThrowsAsync<IllegalTransitionException>(() => queue.DoneAsync("TASK-0001", "ezra", "finished"));
         Assert.Contains("TASK-0001", e.Message, StringComparison.Ordinal);

@@ -8,7 +8,15 @@ internal sealed class Tmpfs : IDisposable
 
     private Tmpfs(int kib)
     {
-        ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", $"size={kib}k,mode=755", "tmpfs", _dir.Path], TimeSpan.FromSeconds(30));
+        try
+        {
+            ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", $"size={kib}k,mode=755", "tmpfs", _dir.Path], TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            _dir.Dispose();
+            throw;
+        }
     }
 
     public string Path => _dir.Path;

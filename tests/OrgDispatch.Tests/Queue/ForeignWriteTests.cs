@@ -58,6 +58,21 @@ public sealed class ForeignWriteTests
     }
 
     [Fact]
+    public void Equal_times_are_trusted_only_when_the_last_change_was_not_recent()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("dispatch.org");
+        File.WriteAllText(path, "* PENDING one\n");
+        byte[] read = File.ReadAllBytes(path);
+        // A same-length rewrite that (as two writes in one clock tick can) leaves the identity as it was.
+        File.WriteAllText(path, "* PENDING ONE\n");
+        FileIdentity seen = FileIdentity.OfPath(path)!.Value;
+        Assert.False(FileDispatchStore.StillAsRead(path, read, seen, FileIdentity.NowNs())); // recent: the bytes decide
+        Assert.True(FileDispatchStore.StillAsRead(path, read, seen, FileIdentity.NowNs() + (long)TimeSpan.FromHours(1).TotalNanoseconds)); // long ago: the identity decides
+        Assert.True(FileDispatchStore.StillAsRead(path, File.ReadAllBytes(path), seen, FileIdentity.NowNs()));
+    }
+
+    [Fact]
     public async Task A_write_that_lands_in_the_replaced_file_after_the_rename_is_brought_back()
     {
         using var dir = new TempDirectory();

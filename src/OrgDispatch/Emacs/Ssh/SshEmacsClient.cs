@@ -253,7 +253,7 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsChannelRoute
             $"The Emacs socket {_remotePath} on {_ssh} exists but no Emacs answers: the daemon there is not running; restart it.", noReply);
 
     private Task<SshRun> RunRemoteAsync(string script, string argument, CancellationToken cancellationToken) =>
-        RunSshAsync(["-o", "ControlMaster=no", "--", $"sh -c {ShellQuote(script)} sh {ShellQuote(argument)}"], cancellationToken, remote: true);
+        RunSshAsync(["-o", "ControlMaster=no", "--", $"sh -c {Shell.Quote(script)} sh {Shell.Quote(argument)}"], cancellationToken, remote: true);
 
     private static async Task<bool> SocketAcceptsAsync(string path, CancellationToken cancellationToken)
     {
@@ -302,7 +302,8 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsChannelRoute
         }
         List<string> options = [];
         // On ssh's command line the first value of an option wins: these, set explicitly, before the extras.
-        if (_ssh.KnownHostsFile is { } knownHosts) options.Add("UserKnownHostsFile=" + knownHosts);
+        // ssh splits this option's value on blanks (several files): quote the one path.
+        if (_ssh.KnownHostsFile is { } knownHosts) options.Add($"UserKnownHostsFile=\"{knownHosts}\"");
         if (_ssh.AcceptNewHostKey) options.Add("StrictHostKeyChecking=accept-new");
         foreach (string option in options.Concat(_ssh.ExtraOptions))
         {
@@ -347,7 +348,6 @@ public sealed class SshEmacsClient : IEmacsEvaluator, IEmacsChannelRoute
         }
     }
 
-    private static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 

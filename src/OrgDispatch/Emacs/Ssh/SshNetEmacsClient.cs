@@ -75,22 +75,25 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
 
     /// <inheritdoc/>
     /// <remarks>Runs <c>emacsclient -e</c> on the host in a new exec channel of the shared connection.
-    /// A form may be up to about 90 KiB (one command-line argument there).</remarks>
+    /// A form may be up to about 64 KiB (base64 in one command-line argument there, at most 128 KiB on Linux).
+    /// The form is visible in the host's process list while emacsclient runs, as with any <c>ssh host emacsclient -e</c>.</remarks>
     public async Task<EmacsResult> EvaluateAsync(string expression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(expression);
         string form = ExecTemplate.Replace("{0}", Convert.ToBase64String(Encoding.UTF8.GetBytes(expression)), StringComparison.Ordinal);
         if (form.Length > MaxExecForm)
         {
-            throw new ArgumentException($"The form is {expression.Length} characters; through SSH.NET's exec channel at most about {MaxExecForm * 3 / 4 / 1024} KiB can be sent.", nameof(expression));
+            throw new ArgumentException($"The form is {expression.Length} characters; through SSH.NET's exec channel at most about {(MaxExecForm - ExecTemplate.Length) * 3 / 4 / 1024} KiB of UTF-8 can be sent.", nameof(expression));
         }
         SshClient client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Timeout);
-        await _commands.WaitAsync(deadline.Token).ConfigureAwait(false);
+        bool entered = false;
         try
         {
-            using SshCommand command = client.CreateCommand($"emacsclient -s {ShellQuote(_remoteSocket)} -e {ShellQuote(form)}", Encoding.UTF8);
+            await _commands.WaitAsync(deadline.Token).ConfigureAwait(false);
+            entered = true;
+            using SshCommand command = client.CreateCommand($"emacsclient -s {Shell.Quote(_remoteSocket)} -e {Shell.Quote(form)}", Encoding.UTF8);
             await command.ExecuteAsync(deadline.Token).ConfigureAwait(false);
             return command.ExitStatus == 0 ? ReadAnswer(command.Result) : throw CommandFailure(command.ExitStatus, command.Error.Trim());
         }
@@ -110,24 +113,25 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
         }
         finally
         {
-            _commands.Release();
+            if (entered) _commands.Release();
         }
     }
 
     bool IEmacsChannelRoute.CanRoute => true;
 
-    /// <summary>Asks the daemon for its loopback TCP channel with a new one-use key, forwards a local
-    /// port to it through the shared connection, and connects.</summary>
+    /// <summary>Asks the daemon for its loopback TCP channel and a new one-use key (made there, and
+    /// sent back as the answer, never on a command line), forwards a local port to it through the
+    /// shared connection, and connects.</summary>
     async Task<EmacsChannel?> IEmacsChannelRoute.OpenChannelAsync(Func<string, CancellationToken, Task<Sexp>> evaluate, CancellationToken cancellationToken)
     {
-        string key = RandomNumberGenerator.GetHexString(64, lowercase: true);
-        if (await evaluate($"(orgdispatch-channel-tcp \"{key}\")", cancellationToken).ConfigureAwait(false) is not SexpInteger { Value: > 0 and < 65536 } port)
+        if (await evaluate("(orgdispatch-channel-tcp)", cancellationToken).ConfigureAwait(false)
+            is not SexpList { Count: 2 } answer || answer[0] is not SexpInteger { Value: > 0 and < 65536 } port || answer[1] is not SexpString { Value.Length: 64 } key)
         {
             return null;
         }
         int local = await ForwardAsync((uint)port.Value, cancellationToken).ConfigureAwait(false);
         string where = $"{_ssh.Host} port {port.Value} (through 127.0.0.1:{local})";
-        return await EmacsChannel.ConnectAsync(new IPEndPoint(IPAddress.Loopback, local), where, key, Timeout, cancellationToken).ConfigureAwait(false)
+        return await EmacsChannel.ConnectAsync(new IPEndPoint(IPAddress.Loopback, local), where, key.Value, Timeout, cancellationToken).ConfigureAwait(false)
             ?? throw new EmacsServerException(EmacsErrorKind.ConnectionLost, $"The forward to Emacs's channel on {where} did not accept a connection.") { NoReply = true };
     }
 
@@ -150,16 +154,17 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
     {
         SshClient client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ForwardedPortLocal? forward = null;
         try
         {
             if (_forward is { IsStarted: true } open && open.Port == remotePort && client.ForwardedPorts.Contains(open)) return (int)open.BoundPort;
             // The daemon restarted on another port: one forward at a time.
             if (_forward is { } old)
             {
-                if (old.IsStarted) old.Stop();
-                old.Dispose();
+                _forward = null;
+                StopForward(client, old);
             }
-            var forward = new ForwardedPortLocal(IPAddress.Loopback.ToString(), 0, IPAddress.Loopback.ToString(), remotePort);
+            forward = new ForwardedPortLocal(IPAddress.Loopback.ToString(), 0, IPAddress.Loopback.ToString(), remotePort);
             client.AddForwardedPort(forward);
             forward.Start();
             _forward = forward;
@@ -167,12 +172,27 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
         }
         catch (Exception e) when (e is SshException or SocketException or InvalidOperationException)
         {
+            if (forward is not null) StopForward(client, forward);
             throw new EmacsServerException(EmacsErrorKind.SshFailed, $"SSH to {_ssh.Host}:{Port} would not forward a local port to port {remotePort} there: {e.Message}", e);
         }
         finally
         {
             _connecting.Release();
         }
+    }
+
+    private static void StopForward(SshClient client, ForwardedPortLocal forward)
+    {
+        try
+        {
+            if (forward.IsStarted) forward.Stop();
+            if (client.ForwardedPorts.Contains(forward)) client.RemoveForwardedPort(forward);
+        }
+        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is gone: so is the forward.
+        }
+        forward.Dispose();
     }
 
     private async Task<SshClient> ConnectAsync(CancellationToken cancellationToken)
@@ -187,9 +207,10 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
             if (_client is { IsConnected: true } raced) return raced;
             if (_client is { } dropped) Drop(dropped);
             _client = null;
+            var check = new HostKeyCheck(_ssh, Port);
+            check.Load();
             var client = new SshClient(ConnectionInfoFor(KeySources()));
             client.KeepAliveInterval = TimeSpan.FromSeconds(15);
-            var check = new HostKeyCheck(_ssh, Port);
             check.Restrict(client.ConnectionInfo);
             client.HostKeyReceived += check.OnHostKeyReceived;
             try
@@ -284,10 +305,19 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
 
     private EmacsResult ReadAnswer(string output)
     {
-        if (SexpReader.Read(output.Trim()) is SexpList { Count: 2 } list && list[0] is SexpInteger pid && list[1] is SexpString base64)
+        try
         {
-            string text = Encoding.UTF8.GetString(Convert.FromBase64String(base64.Value));
-            return new EmacsResult(text.EndsWith('\n') ? text[..^1] : text, (int)pid.Value);
+            // The last line: a shell startup file on the host may print before emacsclient does.
+            string last = output.TrimEnd().Split('\n')[^1];
+            if (SexpReader.Read(last) is SexpList { Count: 2 } list && list[0] is SexpInteger pid && list[1] is SexpString base64)
+            {
+                string text = Encoding.UTF8.GetString(Convert.FromBase64String(base64.Value));
+                return new EmacsResult(text.EndsWith('\n') ? text[..^1] : text, (int)pid.Value);
+            }
+        }
+        catch (FormatException)
+        {
+            // SexpFormatException is one; reported below
         }
         throw new EmacsServerException(EmacsErrorKind.SshFailed, $"emacsclient on {_ssh.Host} printed something unexpected: {output.Trim()}");
     }
@@ -315,7 +345,8 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
     private void Drop(SshClient client)
     {
         Interlocked.CompareExchange(ref _client, null, client);
-        ForwardedPortLocal? forward = Interlocked.Exchange(ref _forward, null);
+        // Only this connection's forward: a newer connection's stays.
+        ForwardedPortLocal? forward = _forward is { } f && client.ForwardedPorts.Contains(f) ? Interlocked.CompareExchange(ref _forward, null, f) : null;
         try
         {
             forward?.Dispose();
@@ -326,8 +357,6 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
             // Already broken: nothing more to close.
         }
     }
-
-    private static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Checks the host key the server shows against known_hosts, and adds it with accept-new.</summary>
     private sealed class HostKeyCheck(SshOptions ssh, int port)
@@ -342,6 +371,19 @@ public sealed class SshNetEmacsClient : IEmacsEvaluator, IEmacsChannelRoute, IAs
         public string? Refusal { get; private set; }
 
         private KnownHosts Known => _known ??= KnownHosts.Load(ssh.KnownHostsFile is null ? [_userFile, .. GlobalFiles] : [_userFile]);
+
+        /// <summary>Reads known_hosts now, so that an unreadable file is an error before connecting.</summary>
+        public void Load()
+        {
+            try
+            {
+                _ = Known;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new EmacsServerException(EmacsErrorKind.AuthenticationFailed, $"Cannot read the known_hosts file {_userFile}: {e.Message}", e);
+            }
+        }
 
         /// <summary>Asks the server only for key types known for this host (as ssh orders its
         /// algorithms), so that it shows one we can check; certificates are not checked, so not asked for.</summary>
