@@ -14,7 +14,7 @@ namespace OrgDispatch.Document;
 /// small record per headline; strings are made only by members that return them. To change the
 /// file, use <see cref="Edit"/>, which returns a new document.
 /// </remarks>
-public sealed class OrgDocument
+public sealed partial class OrgDocument
 {
     private readonly byte[] _source;
     private readonly HeadlineRecord[] _headlines;
@@ -117,8 +117,14 @@ public sealed class OrgDocument
             }
         }
 
-        // Each headline's subtree ends at the next headline with as many stars or fewer.
-        for (int i = 0; i < count; i++) headlines[i].SubtreeEnd = utf8.Length;
+        SetSubtreeEnds(headlines, count, utf8.Length);
+        return new OrgDocument(utf8, headlines, count, collector.Build(options ?? OrgSyntaxOptions.Default), options);
+    }
+
+    // Each headline's subtree ends at the next headline with as many stars or fewer.
+    private static void SetSubtreeEnds(HeadlineRecord[] headlines, int count, int length)
+    {
+        for (int i = 0; i < count; i++) headlines[i].SubtreeEnd = length;
         var open = new Stack<int>();
         for (int i = 0; i < count; i++)
         {
@@ -128,8 +134,6 @@ public sealed class OrgDocument
             }
             open.Push(i);
         }
-
-        return new OrgDocument(utf8, headlines, count, collector.Build(options ?? OrgSyntaxOptions.Default), options);
     }
 
     /// <summary>Starts an edit. Changes are collected and applied together by
@@ -146,6 +150,9 @@ public sealed class OrgDocument
     public override string ToString() => OrgDispatch.Text.Utf8Text.Decode(_source);
 
     internal ReadOnlySpan<byte> Span => _source;
+
+    /// <summary>The source array itself, for a store writing it out. Never to be changed.</summary>
+    internal byte[] SourceArray => _source;
 
     /// <summary>The options the caller parsed with, before the file's settings.</summary>
     internal OrgSyntaxOptions? BaseOptions { get; }

@@ -63,7 +63,7 @@ public sealed class EmacsDispatchStore : IDispatchStore
     {
         ArgumentNullException.ThrowIfNull(options);
         Snapshot snapshot = await FetchAsync(cancellationToken).ConfigureAwait(false);
-        return OrgDocument.Build(snapshot.Text, options);
+        return snapshot.DocumentFor(options);
     }
 
     /// <inheritdoc/>
@@ -75,14 +75,17 @@ public sealed class EmacsDispatchStore : IDispatchStore
         for (int attempt = 1; ; attempt++)
         {
             Snapshot snapshot = current ?? await FetchAsync(cancellationToken).ConfigureAwait(false);
-            DispatchChange<T> change = transaction(OrgDocument.Build(snapshot.Text, options));
+            OrgDocument document = snapshot.DocumentFor(options);
+            DispatchChange<T> change = transaction(document);
             if (change.Edits.Count == 0) return change.Result;
             SexpList reply = await CallAsync(
                 $"(orgdispatch-apply {_fileLiteral} {LispString(snapshot.Version)} {EditsLiteral(snapshot.Text, change.Edits)} {(Options.SaveAfterChange ? "t" : "nil")})",
                 cancellationToken).ConfigureAwait(false);
             if (reply.GetString("version") is { } version)
             {
-                Volatile.Write(ref _last, new Snapshot(version, OrgTextEdit.Apply(snapshot.Text, change.Edits)));
+                // The buffer now holds exactly these edits applied: keep that document, no re-read.
+                OrgDocument next = change.Apply(document);
+                Volatile.Write(ref _last, new Snapshot(version, next.SourceArray) { Document = next });
                 return change.Result;
             }
             if (attempt >= Options.MaxAttempts)
@@ -267,7 +270,18 @@ public sealed class EmacsDispatchStore : IDispatchStore
         return "(progn " + reader.ReadToEnd() + "\n(featurep 'emacs))";
     }
 
-    private sealed record Snapshot(string Version, byte[] Text);
+    // The buffer's text at a version, and its document once parsed: the buffer's version (Emacs's
+    // modification tick) is unchanged exactly while this text is its text.
+    private sealed record Snapshot(string Version, byte[] Text)
+    {
+        public OrgDocument? Document { get; set; }
+
+        public OrgDocument DocumentFor(OrgSyntaxOptions options)
+        {
+            if (Document is { } kept && Equals(kept.BaseOptions, options)) return kept;
+            return Document = OrgDocument.Build(Text, options);
+        }
+    }
 }
 
 /// <summary>How the <see cref="EmacsDispatchStore"/> works on the buffer.</summary>

@@ -70,7 +70,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
     /// <summary>Every task in the file, in file order (read only; expired leases are reported as they stand).</summary>
     public async Task<IReadOnlyList<DispatchTask>> GetTasksAsync(CancellationToken cancellationToken = default)
     {
-        TaskTable table = TaskTable.Build(await _store.ReadAsync(_syntax, cancellationToken).ConfigureAwait(false), _options);
+        TaskTable table = TaskTable.For(await _store.ReadAsync(_syntax, cancellationToken).ConfigureAwait(false), _options);
         return table.Entries.Select(table.Read).ToList();
     }
 
@@ -79,7 +79,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
     public async Task<DispatchTask> GetTaskAsync(string id, CancellationToken cancellationToken = default)
     {
         CheckId(id);
-        TaskTable table = TaskTable.Build(await _store.ReadAsync(_syntax, cancellationToken).ConfigureAwait(false), _options);
+        TaskTable table = TaskTable.For(await _store.ReadAsync(_syntax, cancellationToken).ConfigureAwait(false), _options);
         return table.Read(table.Find(id));
     }
 
@@ -227,7 +227,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
         {
             return new DispatchStatus { Location = _store.Location, Reachable = false, Error = e.Message };
         }
-        return StatusReport.Build(_store.Location, TaskTable.Build(doc, _options), _options.TimeProvider.GetUtcNow());
+        return StatusReport.Build(_store.Location, TaskTable.For(doc, _options), _options.TimeProvider.GetUtcNow());
     }
 
     /// <summary>The ready tasks for <paramref name="agent"/>, best first; only the first
@@ -254,7 +254,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
             List<string>? expired = null;
             T result = await _store.UpdateAsync(_syntax, doc =>
             {
-                var writer = new TaskWriter(TaskTable.Build(doc, _options), _options.TimeProvider.GetUtcNow());
+                var writer = new TaskWriter(TaskTable.For(doc, _options), _options.TimeProvider.GetUtcNow());
                 // Bounded: a lease that lapses while we retry is left to the next operation.
                 expired = round < 2 ? writer.ExpireLeases() : [];
                 expiredOnly = expired.Count > 0;

@@ -39,4 +39,12 @@ public interface IDispatchStore : IAsyncDisposable
 /// <typeparam name="T">The result type.</typeparam>
 /// <param name="Edits">Edits against the document the transaction was given, sorted and not overlapping.</param>
 /// <param name="Result">The value the transaction returns to its caller.</param>
-public readonly record struct DispatchChange<T>(IReadOnlyList<OrgTextEdit> Edits, T Result);
+public readonly record struct DispatchChange<T>(IReadOnlyList<OrgTextEdit> Edits, T Result)
+{
+    /// <summary>The document the edits make, when the transaction has it already (a batch of
+    /// transactions does): a store may keep it instead of applying the edits itself.</summary>
+    internal OrgDocument? After { get; init; }
+
+    /// <summary>The document after this change: <see cref="After"/>, or the edits applied to <paramref name="before"/>.</summary>
+    internal OrgDocument Apply(OrgDocument before) => After ?? before.ApplyEdits(Edits);
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
@@ -19,78 +20,166 @@ internal sealed class TaskTable
     public const string BlockedByProperty = "BLOCKED_BY";
 
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
+    // Entries whose id an earlier entry already has (indices into Entries).
+    private readonly List<int> _duplicates = [];
     // Each headline's own tags, split once here (poll asks for every pending task's), or null.
     private readonly string[]?[] _ownTags;
 
-    /// <summary>One reader pass over the whole document: keyword, priority, tags and the few
-    /// properties the queue decides on, without materialising anything else.</summary>
+    // The tables of documents still in use: a store keeps its document between changes, and the
+    // table of the next document is then brought up to date from this one (see For).
+    private static readonly ConditionalWeakTable<OrgDocument, TaskTable> Kept = new();
+
+    private readonly byte[][] _keywords;
+    private readonly byte[] _activityTitle;
+
+    /// <summary>Reads every headline's line and the metadata right after it (planning line and
+    /// property drawer) for keyword, priority, tags and the few properties the queue decides on,
+    /// without reading bodies or materialising anything else.</summary>
     private TaskTable(OrgDocument document, DispatchOptions options)
     {
         Document = document;
         Options = options;
+        _keywords = Enum.GetValues<TaskState>().Select(st => Encoding.UTF8.GetBytes(options.Keywords.Of(st))).ToArray();
+        _activityTitle = Encoding.UTF8.GetBytes(options.ActivityHeadline);
         _ownTags = new string[]?[document.HeadlineCount];
-        ReadOnlySpan<byte> src = document.Source.Span;
-        byte[][] keywords = Enum.GetValues<TaskState>().Select(st => Encoding.UTF8.GetBytes(options.Keywords.Of(st))).ToArray();
-        byte[] activityTitle = Encoding.UTF8.GetBytes(options.ActivityHeadline);
+        for (int index = 0; index < document.HeadlineCount; index++)
+        {
+            TaskEntry? entry = ReadHeadline(index, out _ownTags[index], out bool activity);
+            if (entry is { } e) Entries.Add(e);
+            else if (activity && Activity is null) Activity = document.GetHeadline(index);
+        }
+        IndexIds();
+    }
 
-        OrgReader reader = document.CreateReader();
-        int index = -1;
-        TaskEntry current = default;
-        bool inTask = false, inMetadata = false;
+    // The table of DOCUMENT made from PREVIOUS's: headlines outside the lineage's windows keep their
+    // entries (moved to their new place), those inside are read again.
+    private TaskTable(TaskTable previous, OrgDocument document, OrgDocumentLineage lineage)
+    {
+        Document = document;
+        Options = previous.Options;
+        _keywords = previous._keywords;
+        _activityTitle = previous._activityTitle;
+        _ownTags = new string[]?[document.HeadlineCount];
+        OrgDocument old = previous.Document;
+        // Which entry each old headline has, if it is a task.
+        int[] entryOf = new int[old.HeadlineCount];
+        Array.Fill(entryOf, -1);
+        for (int i = 0; i < previous.Entries.Count; i++) entryOf[previous.Entries[i].Headline.Index] = i;
+        int? activity = null;
+        bool sameTasks = true;
+        int oldIndex = 0, newIndex = 0;
+        foreach (OrgDocumentLineage.Window w in lineage.Windows)
+        {
+            for (; oldIndex < w.OldFirst; oldIndex++, newIndex++) Keep(oldIndex, newIndex);
+            for (int n = 0; n < w.NewCount; n++, newIndex++)
+            {
+                TaskEntry? entry = ReadHeadline(newIndex, out _ownTags[newIndex], out bool isActivity);
+                if (entry is { } e) Entries.Add(e);
+                else if (isActivity) activity ??= newIndex;
+                int was = n < w.OldCount ? entryOf[w.OldFirst + n] : -1;
+                sameTasks &= w.OldCount == w.NewCount && (was < 0 ? entry is null : entry is { } now && now.Id == previous.Entries[was].Id);
+            }
+            oldIndex = w.OldFirst + w.OldCount;
+        }
+        for (; oldIndex < old.HeadlineCount; oldIndex++, newIndex++) Keep(oldIndex, newIndex);
+        Activity = activity is int found ? document.GetHeadline(found) : null;
+        if (sameTasks)
+        {
+            // The same ids at the same places: the index still holds (no table changes it once built).
+            _byId = previous._byId;
+            _duplicates = previous._duplicates;
+        }
+        else
+        {
+            IndexIds();
+        }
+
+        void Keep(int from, int to)
+        {
+            _ownTags[to] = previous._ownTags[from];
+            if (entryOf[from] is int e and >= 0)
+            {
+                TaskEntry entry = previous.Entries[e];
+                int shift = document.GetHeadline(to).LineRange.Start - entry.Headline.LineRange.Start;
+                Entries.Add(entry with
+                {
+                    Headline = document.GetHeadline(to),
+                    PlanningLine = entry.PlanningLine is var (ps, pe) ? (ps + shift, pe + shift) : null,
+                });
+            }
+            else if (previous.Activity is { } a && a.Index == from)
+            {
+                activity ??= to;
+            }
+        }
+    }
+
+    /// <summary>The task table of <paramref name="document"/>: kept with the document, and, for a
+    /// document made by applying edits to one whose table is kept, brought up to date from that one.</summary>
+    public static TaskTable For(OrgDocument document, DispatchOptions options)
+    {
+        if (Kept.TryGetValue(document, out TaskTable? kept) && kept.Options.Equals(options)) return kept;
+        TaskTable table = document.Lineage is { } lineage && Kept.TryGetValue(lineage.Previous, out TaskTable? previous) && previous.Options.Equals(options)
+            && CanDerive(previous, lineage)
+            ? new TaskTable(previous, document, lineage)
+            : new TaskTable(document, options);
+        document.Lineage = null;
+        Kept.AddOrUpdate(document, table);
+        return table;
+    }
+
+    // The activity headline is the first level-1 one with its title: if it was read again, or one
+    // may now come before it, only a whole reading says which it is.
+    private static bool CanDerive(TaskTable previous, OrgDocumentLineage lineage) =>
+        previous.Activity is not { } a || lineage.Windows.All(w => w.OldFirst > a.Index);
+
+    private void IndexIds()
+    {
+        for (int i = 0; i < Entries.Count; i++)
+        {
+            TaskEntry e = Entries[i];
+            if (e.Id != null && !_byId.TryAdd(e.Id, i)) _duplicates.Add(i);
+        }
+    }
+
+    // One headline's line and the metadata after it: the task it is (if any), its own tags, and
+    // whether it could be the activity headline.
+    private TaskEntry? ReadHeadline(int index, out string[]? tags, out bool activity)
+    {
+        ReadOnlySpan<byte> src = Document.Source.Span;
+        OrgHeadline headline = Document.GetHeadline(index);
+        OrgReader reader = headline.ReadFromHeadline();
+        reader.Read();
+        OrgToken t = reader.Token;
+        tags = t.Tags.IsPresent ? Utf8Text.Decode(t.Tags.Of(src)).Split(':', StringSplitOptions.RemoveEmptyEntries) : null;
+        int state = t.TodoKeyword.IsPresent ? IndexOf(_keywords, t.TodoKeyword.Of(src)) : -1;
+        activity = state < 0 && !t.TodoKeyword.IsPresent && headline.Level == 1 && t.Title.Of(src).SequenceEqual(_activityTitle);
+        if (state < 0) return null;
+        var entry = new TaskEntry(headline, (TaskState)state, null)
+        {
+            Priority = t.Priority.IsPresent && Utf8Text.Decode(t.Priority.Of(src)) is [char p] ? p : null,
+        };
         while (reader.Read())
         {
-            OrgToken t = reader.Token;
-            if (t.Kind == OrgTokenKind.Headline)
-            {
-                Flush();
-                index++;
-                if (t.Tags.IsPresent) _ownTags[index] = Utf8Text.Decode(t.Tags.Of(src)).Split(':', StringSplitOptions.RemoveEmptyEntries);
-                inMetadata = true;
-                inTask = false;
-                int state = t.TodoKeyword.IsPresent ? IndexOf(keywords, t.TodoKeyword.Of(src)) : -1;
-                if (state >= 0)
-                {
-                    inTask = true;
-                    current = new TaskEntry(document.GetHeadline(index), (TaskState)state, null)
-                    {
-                        Priority = t.Priority.IsPresent && Utf8Text.Decode(t.Priority.Of(src)) is [char p] ? p : null,
-                    };
-                }
-                else if (!t.TodoKeyword.IsPresent && Activity is null && document.GetHeadline(index).Level == 1 && t.Title.Of(src).SequenceEqual(activityTitle))
-                {
-                    Activity = document.GetHeadline(index);
-                }
-                continue;
-            }
-            if (!inTask || !inMetadata) continue;
+            t = reader.Token;
             switch (t.Kind)
             {
                 case OrgTokenKind.Planning:
-                    current = current with { PlanningLine = (t.Start, t.LineEnd) };
-                    break;
+                    entry = entry with { PlanningLine = (t.Start, t.LineEnd) };
+                    continue;
                 case OrgTokenKind.PropertyDrawerStart:
-                    break;
+                    continue;
                 case OrgTokenKind.Property:
                     ReadOnlySpan<byte> name = t.Name.Of(src);
                     // Last one wins, as Org reads a repeated property.
-                    if (Ascii.EqualsIgnoreCase(name, "ID"u8)) current = current with { Id = Trimmed(t.Value.Of(src)) };
-                    else if (Ascii.EqualsIgnoreCase(name, "BLOCKED_BY"u8)) current = current with { BlockedBy = Trimmed(t.Value.Of(src)) };
-                    else if (Ascii.EqualsIgnoreCase(name, "LEASE_EXPIRES"u8)) current = current with { LeaseExpires = Trimmed(t.Value.Of(src)) };
-                    break;
-                default:
-                    inMetadata = false;
-                    break;
+                    if (Ascii.EqualsIgnoreCase(name, "ID"u8)) entry = entry with { Id = Trimmed(t.Value.Of(src)) };
+                    else if (Ascii.EqualsIgnoreCase(name, "BLOCKED_BY"u8)) entry = entry with { BlockedBy = Trimmed(t.Value.Of(src)) };
+                    else if (Ascii.EqualsIgnoreCase(name, "LEASE_EXPIRES"u8)) entry = entry with { LeaseExpires = Trimmed(t.Value.Of(src)) };
+                    continue;
             }
+            break;
         }
-        Flush();
-
-        void Flush()
-        {
-            if (!inTask) return;
-            if (current.Id != null && !_byId.TryAdd(current.Id, Entries.Count)) Duplicates.Add(current);
-            Entries.Add(current);
-            inTask = false;
-        }
+        return entry;
     }
 
     private static int IndexOf(byte[][] keywords, ReadOnlySpan<byte> keyword)
@@ -111,9 +200,11 @@ internal sealed class TaskTable
     public OrgDocument Document { get; }
     public DispatchOptions Options { get; }
     public List<TaskEntry> Entries { get; } = [];
-    public List<TaskEntry> Duplicates { get; } = [];
-    public OrgHeadline? Activity { get; private set; }
+    /// <summary>Tasks whose id an earlier task already has.</summary>
+    public IEnumerable<TaskEntry> Duplicates => _duplicates.Select(i => Entries[i]);
+    public OrgHeadline? Activity { get; }
 
+    /// <summary>A table read afresh from the whole document (no kept table used or kept).</summary>
     public static TaskTable Build(OrgDocument document, DispatchOptions options) => new(document, options);
 
     public bool TryFind(string id, out TaskEntry entry)

@@ -129,7 +129,7 @@ internal sealed class TaskWriter
         if (Table.Activity is { } activity && activity.Index == LastTopLevel()) Editor.InsertHeadlineBefore(activity, text, content.ToString());
         else Editor.AppendHeadline(null, text, content.ToString());
 
-        TaskTable after = TaskTable.Build(Editor.Apply(), _options);
+        TaskTable after = TaskTable.For(Editor.Apply(), _options);
         return after.Read(after.Find(id));
     }
 
@@ -140,7 +140,7 @@ internal sealed class TaskWriter
         string item = $"{stamp} {agent}: {flat}";
         if (Table.Activity is { } activity) Editor.AppendListItem(activity, item);
         else Editor.AppendHeadline(null, _options.ActivityHeadline, "- " + item);
-        TaskTable after = TaskTable.Build(Editor.Apply(), _options);
+        TaskTable after = TaskTable.For(Editor.Apply(), _options);
         return StatusReport.Activity(after, int.MaxValue)[^1];
     }
 

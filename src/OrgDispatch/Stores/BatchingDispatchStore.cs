@@ -100,19 +100,16 @@ public sealed class BatchingDispatchStore : IDispatchStore
             await _inner.UpdateAsync(options, doc =>
             {
                 fallBack = false;
-                // Parse the text again only when another transaction needs it: the last one's
-                // result is written, not read.
+                // Each transaction sees the document the ones before it made, brought up to date
+                // from theirs (only the headlines they touched are read again).
                 OrgDocument current = doc;
-                byte[]? text = null;
                 foreach (IPendingUpdate update in batch)
                 {
-                    if (text is not null) (current, text) = (OrgDocument.Parse(text, options), null);
                     IReadOnlyList<OrgTextEdit> edits = update.Run(current);
-                    if (edits.Count > 0) text = OrgTextEdit.Apply(current.Source.Span, edits);
+                    if (edits.Count > 0) current = current.ApplyEdits(edits);
                 }
-                if (text is null && ReferenceEquals(current, doc)) return new DispatchChange<bool>([], true);
-                ReadOnlySpan<byte> after = text ?? current.Source.Span;
-                if (SpanningEdit(doc.Source.Span, after) is { } edit) return new DispatchChange<bool>([edit], true);
+                if (ReferenceEquals(current, doc)) return new DispatchChange<bool>([], true);
+                if (SpanningEdit(doc.Source.Span, current.Source.Span) is { } edit) return new DispatchChange<bool>([edit], true) { After = current };
                 fallBack = true; // cannot express the change as text without touching bytes that are not UTF-8
                 return new DispatchChange<bool>([], false);
             }, CancellationToken.None).ConfigureAwait(false);

@@ -33,6 +33,9 @@ public sealed partial class FileDispatchStore : IDispatchStore
 
     private readonly SemaphoreSlim _gate;
     private bool _cleaned;
+    // The document as this store last read or wrote it: trusted again only while the file's bytes
+    // are exactly its bytes (compared on every read), so another writer's change is always seen.
+    private OrgDocument? _kept;
 
     /// <summary>Opens the store for the file at <paramref name="path"/>; nothing is touched until the first operation.</summary>
     /// <param name="path">The dispatch file. It must exist by the first operation (see <see cref="CreateAsync(string, DispatchOptions?, CancellationToken)"/>).</param>
@@ -96,7 +99,16 @@ public sealed partial class FileDispatchStore : IDispatchStore
     public async ValueTask<OrgDocument> ReadAsync(OrgSyntaxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return OrgDocument.Build(await ReadBytesAsync(cancellationToken).ConfigureAwait(false), options);
+        return Keep(await ReadBytesAsync(cancellationToken).ConfigureAwait(false), options);
+    }
+
+    // The kept document if BYTES are its text, else a new one from them (kept from now on).
+    private OrgDocument Keep(byte[] bytes, OrgSyntaxOptions options)
+    {
+        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && kept.Source.Span.SequenceEqual(bytes)) return kept;
+        OrgDocument document = OrgDocument.Build(bytes, options);
+        Volatile.Write(ref _kept, document);
+        return document;
     }
 
     /// <inheritdoc/>
@@ -117,11 +129,16 @@ public sealed partial class FileDispatchStore : IDispatchStore
                     $"The dispatch file {target} has {seen.Links} hard links: replacing it would split them, so it is unchanged. Give it one name (a symlink works).",
                     code: FileStoreErrorCodes.HardLinked);
             }
-            DispatchChange<T> change = transaction(OrgDocument.Build(current, options));
+            OrgDocument document = Keep(current, options);
+            DispatchChange<T> change = transaction(document);
             if (change.Edits.Count == 0) return change.Result;
-            byte[] updated = OrgTextEdit.Apply(current, change.Edits);
+            OrgDocument next = change.Apply(document);
             // From here on the write runs to the end: cancelling halfway would only leave a temp file.
-            if (Replace(target, updated, current, seen, readStarted, read)) return change.Result;
+            if (Replace(target, next.SourceArray, current, seen, readStarted, read))
+            {
+                Volatile.Write(ref _kept, next);
+                return change.Result;
+            }
             if (attempt == MaxForeignAttempts)
             {
                 throw new DispatchStoreException(
