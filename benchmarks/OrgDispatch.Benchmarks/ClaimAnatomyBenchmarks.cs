@@ -21,6 +21,7 @@ public class ClaimAnatomyBenchmarks
     private FreshDispatchFile _file = null!;
     private string _text = "";
     private int _next;
+    private IReadOnlyList<OrgTextEdit> _claimEdits = [];
 
     [Params(1_000, 10_000)]
     public int Tasks { get; set; }
@@ -32,10 +33,25 @@ public class ClaimAnatomyBenchmarks
         _bytes = System.Text.Encoding.UTF8.GetBytes(_text);
         _document = OrgDocument.Parse(_bytes);
         _file = new FreshDispatchFile(Tasks);
+        OrgHeadline task = _document.GetHeadline(Tasks / 2);
+        _claimEdits = _document.Edit().SetTodoKeyword(task, "IN_PROGRESS").SetProperty(task, "CLAIMED_BY", "bench").ComputeEdits();
     }
 
     [GlobalCleanup]
     public void Cleanup() => _file.Dispose();
+
+    /// <summary>The edits of one claim applied to the kept document (only that headline read again).</summary>
+    [Benchmark]
+    public int ApplyClaimEdits() => _document.ApplyEdits(_claimEdits).HeadlineCount;
+
+    /// <summary>The same, then the task table brought up to date from the kept one.</summary>
+    [Benchmark]
+    public int ApplyClaimEditsAndUpdateTable()
+    {
+        TaskTable.For(_document, DispatchOptions.Default);
+        OrgDocument next = _document.ApplyEdits(_claimEdits);
+        return TaskTable.For(next, DispatchOptions.Default).Entries.Count;
+    }
 
     [Benchmark]
     public int ParseDocument() => OrgDocument.Build(_bytes, null).HeadlineCount;

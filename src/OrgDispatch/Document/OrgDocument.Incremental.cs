@@ -46,7 +46,7 @@ public sealed partial class OrgDocument
             if (_source.AsSpan(from, to - from).IndexOf("#+"u8) >= 0) return Build(text, BaseOptions);
         }
 
-        var records = new List<HeadlineRecord>(_headlineCount + 4);
+        var records = new RecordList(_headlineCount + 8);
         var changes = new List<OrgDocumentLineage.Window>(windows.Count);
         int edit = 0, byteShift = 0, lineShift = 0, kept = 0;
         foreach (var (first, end) in windows)
@@ -74,10 +74,10 @@ public sealed partial class OrgDocument
         }
         for (int i = kept; i < _headlineCount; i++) records.Add(Shifted(_headlines[i], byteShift, lineShift));
 
-        HeadlineRecord[] array = [.. records];
-        SetParents(array);
-        SetSubtreeEnds(array, array.Length, text.Length);
-        var next = new OrgDocument(text, array, array.Length, Settings, BaseOptions);
+        (HeadlineRecord[] array, int count) = (records.Items, records.Count);
+        SetParents(array, count);
+        SetSubtreeEnds(array, count, text.Length);
+        var next = new OrgDocument(text, array, count, Settings, BaseOptions);
         Lineage = null;
         next.Lineage = new OrgDocumentLineage(this, changes);
         return next;
@@ -132,7 +132,7 @@ public sealed partial class OrgDocument
         return found;
     }
 
-    private void ReadHeadlines(byte[] text, int start, int end, int firstLine, List<HeadlineRecord> records)
+    private void ReadHeadlines(byte[] text, int start, int end, int firstLine, RecordList records)
     {
         var reader = new OrgReader(text.AsSpan(0, end), start, Settings.Options);
         int line = firstLine, counted = start;
@@ -150,17 +150,30 @@ public sealed partial class OrgDocument
         new(r.Start + bytes, r.Line + lines, r.Stars, -1);
 
     // Parents by raw star count, as Build nests them.
-    private static void SetParents(HeadlineRecord[] headlines)
+    private static void SetParents(HeadlineRecord[] headlines, int count)
     {
         Span<int> stack = stackalloc int[64];
         int depth = 0;
-        for (int i = 0; i < headlines.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             while (depth > 0 && headlines[stack[depth - 1]].Stars >= headlines[i].Stars) depth--;
             int parent = depth > 0 ? stack[depth - 1] : -1;
             headlines[i] = new HeadlineRecord(headlines[i].Start, headlines[i].Line, headlines[i].Stars, parent);
             if (depth < stack.Length) stack[depth++] = i;
             else stack[depth - 1] = i;
+        }
+    }
+
+    // A growable array of records that hands over its array without a copy.
+    private sealed class RecordList(int capacity)
+    {
+        public HeadlineRecord[] Items = new HeadlineRecord[Math.Max(4, capacity)];
+        public int Count;
+
+        public void Add(HeadlineRecord record)
+        {
+            if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+            Items[Count++] = record;
         }
     }
 

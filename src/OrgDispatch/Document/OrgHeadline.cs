@@ -24,6 +24,9 @@ public readonly struct OrgHeadline : IEquatable<OrgHeadline>
 
     private ref readonly OrgDocument.HeadlineRecord Record => ref Document.Record(Index);
 
+    /// <summary>Where the headline line starts (a byte offset), without reading it.</summary>
+    internal int Start => Record.Start;
+
     /// <summary>Number of leading stars.</summary>
     public int Stars => Record.Stars;
 

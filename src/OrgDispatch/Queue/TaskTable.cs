@@ -62,6 +62,7 @@ internal sealed class TaskTable
         _ownTags = new string[]?[document.HeadlineCount];
         OrgDocument old = previous.Document;
         // Which entry each old headline has, if it is a task.
+        Entries.Capacity = previous.Entries.Count + 4;
         int[] entryOf = new int[old.HeadlineCount];
         Array.Fill(entryOf, -1);
         for (int i = 0; i < previous.Entries.Count; i++) entryOf[previous.Entries[i].Headline.Index] = i;
@@ -100,10 +101,11 @@ internal sealed class TaskTable
             if (entryOf[from] is int e and >= 0)
             {
                 TaskEntry entry = previous.Entries[e];
-                int shift = document.GetHeadline(to).LineRange.Start - entry.Headline.LineRange.Start;
+                OrgHeadline moved = document.GetHeadline(to);
+                int shift = moved.Start - entry.Headline.Start;
                 Entries.Add(entry with
                 {
-                    Headline = document.GetHeadline(to),
+                    Headline = moved,
                     PlanningLine = entry.PlanningLine is var (ps, pe) ? (ps + shift, pe + shift) : null,
                 });
             }
@@ -128,10 +130,11 @@ internal sealed class TaskTable
         return table;
     }
 
-    // The activity headline is the first level-1 one with its title: if it was read again, or one
-    // may now come before it, only a whole reading says which it is.
+    // The activity headline is the first level-1 one with its title. Headlines read again may
+    // become it (they are read in document order, so the first still wins); but if it was itself
+    // read again and is no longer it, the next one could be any headline after: read them all.
     private static bool CanDerive(TaskTable previous, OrgDocumentLineage lineage) =>
-        previous.Activity is not { } a || lineage.Windows.All(w => w.OldFirst > a.Index);
+        previous.Activity is not { } a || lineage.Windows.All(w => a.Index < w.OldFirst || a.Index >= w.OldFirst + w.OldCount);
 
     private void IndexIds()
     {

@@ -105,7 +105,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
     // The kept document if BYTES are its text, else a new one from them (kept from now on).
     private OrgDocument Keep(byte[] bytes, OrgSyntaxOptions options)
     {
-        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && kept.Source.Span.SequenceEqual(bytes)) return kept;
+        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && (ReferenceEquals(kept.SourceArray, bytes) || kept.Source.Span.SequenceEqual(bytes))) return kept;
         OrgDocument document = OrgDocument.Build(bytes, options);
         Volatile.Write(ref _kept, document);
         return document;
@@ -122,7 +122,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         {
             long readStarted = FileIdentity.NowNs();
             using FileStream read = OpenForRead(target);
-            (byte[] current, FileIdentity seen) = ReadSteady(read, target);
+            (byte[] current, FileIdentity seen) = ReadSteady(read, target, Volatile.Read(ref _kept));
             if (seen.Links > 1)
             {
                 throw new DispatchStoreException(
@@ -284,10 +284,11 @@ public sealed partial class FileDispatchStore : IDispatchStore
         byte[] theirs;
         try
         {
+            if (HoldsExactly(read, current)) return true;
             read.Position = 0;
             theirs = ReadAll(read, target);
         }
-        catch (DispatchStoreException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DispatchStoreException)
         {
             return true; // the change is made; what the replaced file holds cannot be read back to check
         }
@@ -297,6 +298,30 @@ public sealed partial class FileDispatchStore : IDispatchStore
     }
 
     // Is TARGET still the file read (same identity; same bytes when the times could hide a change)?
+    // Whether STREAM, read from its start, holds exactly EXPECTED: in pooled pieces, so that checking
+    // a large file allocates nothing.
+    private static bool HoldsExactly(FileStream stream, ReadOnlySpan<byte> expected)
+    {
+        if (stream.Length != expected.Length) return false;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            stream.Position = 0;
+            int at = 0;
+            while (true)
+            {
+                int read = stream.Read(buffer, 0, buffer.Length);
+                if (read == 0) return at == expected.Length;
+                if (at + read > expected.Length || !buffer.AsSpan(0, read).SequenceEqual(expected.Slice(at, read))) return false;
+                at += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     internal static bool StillAsRead(string target, byte[] current, FileIdentity seen, long readStarted)
     {
         FileIdentity? now = FileIdentity.OfPath(target);
@@ -306,7 +331,8 @@ public sealed partial class FileDispatchStore : IDispatchStore
         if (!seen.ChangedNear(readStarted)) return true;
         try
         {
-            return File.ReadAllBytes(target).AsSpan().SequenceEqual(current);
+            using var again = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            return HoldsExactly(again, current);
         }
         catch (FileNotFoundException e)
         {
@@ -431,6 +457,12 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
     }
 
+    private static byte[] ReadFromStart(FileStream stream, string target)
+    {
+        stream.Position = 0;
+        return ReadAll(stream, target);
+    }
+
     private static byte[] ReadAll(FileStream stream, string target)
     {
         try
@@ -446,13 +478,21 @@ public sealed partial class FileDispatchStore : IDispatchStore
     }
 
     // The bytes and the identity they belong to: read again if the file changed while being read.
-    private static (byte[] Bytes, FileIdentity Identity) ReadSteady(FileStream read, string target)
+    // When the file still holds the kept document's text, that text is returned (nothing allocated).
+    private static (byte[] Bytes, FileIdentity Identity) ReadSteady(FileStream read, string target, OrgDocument? kept)
     {
         for (int attempt = 1; ; attempt++)
         {
             FileIdentity before = FileIdentity.Of(read.SafeFileHandle, target);
-            read.Position = 0;
-            byte[] bytes = ReadAll(read, target);
+            byte[] bytes;
+            try
+            {
+                bytes = kept is not null && HoldsExactly(read, kept.Source.Span) ? kept.SourceArray : ReadFromStart(read, target);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+            }
             FileIdentity after = FileIdentity.Of(read.SafeFileHandle, target);
             if ((after.SameContentAs(before) && after.Size == bytes.Length) || attempt == MaxForeignAttempts) return (bytes, after);
         }

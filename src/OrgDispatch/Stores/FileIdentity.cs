@@ -11,10 +11,10 @@ namespace OrgDispatch.Stores;
 /// </summary>
 internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, long Size, long ModifiedNs, long ChangedNs, uint Mode, uint Owner, uint Group, uint Links, bool Precise)
 {
-    // The kernel stamps times from a clock that ticks every few milliseconds (one jiffy), so two
-    // writes within one tick can leave the same times. A change within this much of a read is
-    // checked byte for byte as well.
-    private static readonly long CoarseClockMarginNs = (long)TimeSpan.FromMilliseconds(250).TotalNanoseconds;
+    // The kernel stamps times from a clock that ticks once a jiffy (1 to 10 ms: HZ is 1000 to 100),
+    // so two writes within one tick can leave the same times. A change within this much of a read
+    // (a few ticks, for the tick and the two clocks' offset) is checked byte for byte as well.
+    private static readonly long CoarseClockMarginNs = (long)TimeSpan.FromMilliseconds(50).TotalNanoseconds;
 
     /// <summary>The identity of the file open as <paramref name="handle"/>.</summary>
     public static FileIdentity Of(SafeFileHandle handle, string path)
