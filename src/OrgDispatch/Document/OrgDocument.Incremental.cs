@@ -19,10 +19,13 @@ public sealed partial class OrgDocument
     /// text, but only the headlines the edits touch are read again.</summary>
     /// <param name="edits">Sorted, not overlapping, byte offsets into this document.</param>
     /// <exception cref="ArgumentException">The edits are out of order, overlap, or lie outside the text.</exception>
-    internal OrgDocument ApplyEdits(IReadOnlyList<OrgTextEdit> edits)
+    /// <param name="keepLineage">Whether the new document remembers this one (so that the task table
+    /// can follow); only for a caller that will ask for the table, since it keeps this one alive.</param>
+    internal OrgDocument ApplyEdits(IReadOnlyList<OrgTextEdit> edits, bool keepLineage = true)
     {
+        if (edits.Count == 0) return this;
         byte[] text = OrgTextEdit.Apply(_source, edits);
-        if (edits.Count == 0) return Build(text, BaseOptions);
+        Lineage = null;
         if (!CanApplyLocally(edits)) return Build(text, BaseOptions);
 
         // Each edit re-reads the headlines from the one before its start up to the first one
@@ -32,8 +35,8 @@ public sealed partial class OrgDocument
         foreach (OrgTextEdit e in edits)
         {
             int first = LastHeadlineStartingBefore(e.Start);
+            // Strictly after: a headline starting right where the edit ends is read again too.
             int end = FirstHeadlineStartingAfter(e.Start + e.Length);
-            end = Math.Min(end + 1, _headlineCount);
             if (windows.Count > 0 && first <= windows[^1].End) windows[^1] = (windows[^1].First, Math.Max(windows[^1].End, end));
             else windows.Add((first, end));
         }
@@ -65,6 +68,8 @@ public sealed partial class OrgDocument
             }
             int newStart = oldStart + byteShift;
             int newEnd = oldEnd + windowShift;
+            // A #+ the edits made (text joined across an edit's edge, say) may be a setting.
+            if (text.AsSpan(newStart, newEnd - newStart).IndexOf("#+"u8) >= 0) return Build(text, BaseOptions);
             int newFirst = records.Count;
             ReadHeadlines(text, newStart, newEnd, _headlines[first].Line + lineShift, records);
             changes.Add(new OrgDocumentLineage.Window(first, end - first, newFirst, records.Count - newFirst));
@@ -78,8 +83,7 @@ public sealed partial class OrgDocument
         SetParents(array, count);
         SetSubtreeEnds(array, count, text.Length);
         var next = new OrgDocument(text, array, count, Settings, BaseOptions);
-        Lineage = null;
-        next.Lineage = new OrgDocumentLineage(this, changes);
+        if (keepLineage) next.Lineage = new OrgDocumentLineage(this, changes);
         return next;
     }
 
@@ -192,7 +196,8 @@ public sealed partial class OrgDocument
     internal bool SameOutlineAs(OrgDocument other)
     {
         if (!_source.AsSpan().SequenceEqual(other._source) || _headlineCount != other._headlineCount) return false;
-        if (!Settings.TodoSequences.SequenceEqual(other.Settings.TodoSequences) || !Settings.FileTags.SequenceEqual(other.Settings.FileTags)) return false;
+        if (!Settings.TodoSequences.SequenceEqual(other.Settings.TodoSequences) || !Settings.FileTags.SequenceEqual(other.Settings.FileTags)
+            || Options.OddLevelsOnly != other.Options.OddLevelsOnly) return false;
         for (int i = 0; i < _headlineCount; i++)
         {
             HeadlineRecord a = _headlines[i], b = other._headlines[i];

@@ -216,7 +216,10 @@ public sealed class OrgEditor
 
     /// <summary>Applies the changes and parses the result.</summary>
     /// <returns>The edited document; the original is unchanged.</returns>
-    public OrgDocument Apply() => _document.ApplyEdits(ComputeEdits());
+    public OrgDocument Apply() => _document.ApplyEdits(ComputeEdits(), keepLineage: false);
+
+    /// <summary><see cref="Apply"/>, the new document remembering this one, for the queue's task table.</summary>
+    internal OrgDocument ApplyKeepingLineage() => _document.ApplyEdits(ComputeEdits());
 
     /// <summary>Formats an inactive timestamp as Org writes one: <c>[2026-11-21 Sat 10:30]</c>.</summary>
     public static string FormatInactive(DateTime when) =>

@@ -20,6 +20,7 @@ internal sealed class TaskTable
     public const string BlockedByProperty = "BLOCKED_BY";
 
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
+    private readonly List<TaskEntry> _entries = [];
     // Entries whose id an earlier entry already has (indices into Entries).
     private readonly List<int> _duplicates = [];
     // Each headline's own tags, split once here (poll asks for every pending task's), or null.
@@ -45,7 +46,7 @@ internal sealed class TaskTable
         for (int index = 0; index < document.HeadlineCount; index++)
         {
             TaskEntry? entry = ReadHeadline(index, out _ownTags[index], out bool activity);
-            if (entry is { } e) Entries.Add(e);
+            if (entry is { } e) _entries.Add(e);
             else if (activity && Activity is null) Activity = document.GetHeadline(index);
         }
         IndexIds();
@@ -62,27 +63,34 @@ internal sealed class TaskTable
         _ownTags = new string[]?[document.HeadlineCount];
         OrgDocument old = previous.Document;
         // Which entry each old headline has, if it is a task.
-        Entries.Capacity = previous.Entries.Count + 4;
+        _entries.Capacity = previous.Entries.Count + 4;
         int[] entryOf = new int[old.HeadlineCount];
         Array.Fill(entryOf, -1);
         for (int i = 0; i < previous.Entries.Count; i++) entryOf[previous.Entries[i].Headline.Index] = i;
         int? activity = null;
+        // Where the activity headline was, if it was read again: then a headline after it that was
+        // not the first of its kind before may be now.
+        int? lostAfter = null;
         bool sameTasks = true;
         int oldIndex = 0, newIndex = 0;
         foreach (OrgDocumentLineage.Window w in lineage.Windows)
         {
             for (; oldIndex < w.OldFirst; oldIndex++, newIndex++) Keep(oldIndex, newIndex);
+            sameTasks &= w.OldCount == w.NewCount;
             for (int n = 0; n < w.NewCount; n++, newIndex++)
             {
                 TaskEntry? entry = ReadHeadline(newIndex, out _ownTags[newIndex], out bool isActivity);
-                if (entry is { } e) Entries.Add(e);
+                if (entry is { } e) _entries.Add(e);
                 else if (isActivity) activity ??= newIndex;
                 int was = n < w.OldCount ? entryOf[w.OldFirst + n] : -1;
-                sameTasks &= w.OldCount == w.NewCount && (was < 0 ? entry is null : entry is { } now && now.Id == previous.Entries[was].Id);
+                sameTasks &= was < 0 ? entry is null : entry is { } now && now.Id == previous.Entries[was].Id;
             }
+            if (previous.Activity is { } a && a.Index >= w.OldFirst && a.Index < w.OldFirst + w.OldCount) lostAfter = newIndex;
             oldIndex = w.OldFirst + w.OldCount;
         }
         for (; oldIndex < old.HeadlineCount; oldIndex++, newIndex++) Keep(oldIndex, newIndex);
+        // Found at or before where it was: the first (nothing kept before it was one). Else look on.
+        if (lostAfter is int from && (activity is not int found0 || found0 >= from)) activity = FirstActivityFrom(from);
         Activity = activity is int found ? document.GetHeadline(found) : null;
         if (sameTasks)
         {
@@ -103,7 +111,7 @@ internal sealed class TaskTable
                 TaskEntry entry = previous.Entries[e];
                 OrgHeadline moved = document.GetHeadline(to);
                 int shift = moved.Start - entry.Headline.Start;
-                Entries.Add(entry with
+                _entries.Add(entry with
                 {
                     Headline = moved,
                     PlanningLine = entry.PlanningLine is var (ps, pe) ? (ps + shift, pe + shift) : null,
@@ -122,7 +130,6 @@ internal sealed class TaskTable
     {
         if (Kept.TryGetValue(document, out TaskTable? kept) && kept.Options.Equals(options)) return kept;
         TaskTable table = document.Lineage is { } lineage && Kept.TryGetValue(lineage.Previous, out TaskTable? previous) && previous.Options.Equals(options)
-            && CanDerive(previous, lineage)
             ? new TaskTable(previous, document, lineage)
             : new TaskTable(document, options);
         document.Lineage = null;
@@ -130,11 +137,19 @@ internal sealed class TaskTable
         return table;
     }
 
-    // The activity headline is the first level-1 one with its title. Headlines read again may
-    // become it (they are read in document order, so the first still wins); but if it was itself
-    // read again and is no longer it, the next one could be any headline after: read them all.
-    private static bool CanDerive(TaskTable previous, OrgDocumentLineage lineage) =>
-        previous.Activity is not { } a || lineage.Windows.All(w => a.Index < w.OldFirst || a.Index >= w.OldFirst + w.OldCount);
+    // The first headline from FROM on that can be the activity headline (level 1, no keyword, its title).
+    private int? FirstActivityFrom(int from)
+    {
+        ReadOnlySpan<byte> src = Document.Source.Span;
+        for (int i = from; i < Document.HeadlineCount; i++)
+        {
+            OrgHeadline h = Document.GetHeadline(i);
+            if (h.Level != 1) continue;
+            OrgToken t = h.Token;
+            if (!t.TodoKeyword.IsPresent && t.Title.Of(src).SequenceEqual(_activityTitle)) return i;
+        }
+        return null;
+    }
 
     private void IndexIds()
     {
@@ -202,7 +217,8 @@ internal sealed class TaskTable
 
     public OrgDocument Document { get; }
     public DispatchOptions Options { get; }
-    public List<TaskEntry> Entries { get; } = [];
+    /// <summary>The tasks in document order. Shared by everyone holding the table: never changed once built.</summary>
+    public IReadOnlyList<TaskEntry> Entries => _entries;
     /// <summary>Tasks whose id an earlier task already has.</summary>
     public IEnumerable<TaskEntry> Duplicates => _duplicates.Select(i => Entries[i]);
     public OrgHeadline? Activity { get; }

@@ -28,6 +28,10 @@ internal sealed class TaskWriter
 
     public TaskTable Table { get; }
     public OrgEditor Editor { get; }
+
+    /// <summary>The document the editor's edits make, when a move needed it (add, append): the store
+    /// can keep it instead of applying the same edits again.</summary>
+    public OrgDocument? Applied { get; private set; }
     public DateTimeOffset Now { get; }
 
     /// <summary>Org writes log timestamps in local time.</summary>
@@ -129,7 +133,7 @@ internal sealed class TaskWriter
         if (Table.Activity is { } activity && activity.Index == LastTopLevel()) Editor.InsertHeadlineBefore(activity, text, content.ToString());
         else Editor.AppendHeadline(null, text, content.ToString());
 
-        TaskTable after = TaskTable.For(Editor.Apply(), _options);
+        TaskTable after = TaskTable.For(Applied = Editor.ApplyKeepingLineage(), _options);
         return after.Read(after.Find(id));
     }
 
@@ -140,7 +144,7 @@ internal sealed class TaskWriter
         string item = $"{stamp} {agent}: {flat}";
         if (Table.Activity is { } activity) Editor.AppendListItem(activity, item);
         else Editor.AppendHeadline(null, _options.ActivityHeadline, "- " + item);
-        TaskTable after = TaskTable.For(Editor.Apply(), _options);
+        TaskTable after = TaskTable.For(Applied = Editor.ApplyKeepingLineage(), _options);
         return StatusReport.Activity(after, int.MaxValue)[^1];
     }
 

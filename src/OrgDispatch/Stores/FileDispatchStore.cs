@@ -99,7 +99,22 @@ public sealed partial class FileDispatchStore : IDispatchStore
     public async ValueTask<OrgDocument> ReadAsync(OrgSyntaxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The kept document while the file holds its bytes: compared in pooled pieces, nothing read into memory.
+        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && StillHolds(kept)) return kept;
         return Keep(await ReadBytesAsync(cancellationToken).ConfigureAwait(false), options);
+    }
+
+    private bool StillHolds(OrgDocument kept)
+    {
+        try
+        {
+            using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            return HoldsExactly(stream, kept.Source.Span);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // reading it again says what is wrong
+        }
     }
 
     // The kept document if BYTES are its text, else a new one from them (kept from now on).

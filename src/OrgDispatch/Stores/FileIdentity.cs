@@ -56,8 +56,10 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode, 
     private const uint RequiredFields = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200;
 
     /// <summary>Whether the kernel's coarse timestamps could hide a second change made right after the one
-    /// they record: the last change was within a margin of <paramref name="readStartedNs"/>.</summary>
-    public bool ChangedNear(long readStartedNs) => !Precise || ChangedNs >= readStartedNs - CoarseClockMarginNs;
+    /// they record: the last change was within a margin of <paramref name="readStartedNs"/>.
+    /// A change time in whole seconds says the file system keeps no finer times (FAT, ext4 with small
+    /// inodes, some network file systems): then nothing is near enough to trust.</summary>
+    public bool ChangedNear(long readStartedNs) => !Precise || ChangedNs % 1_000_000_000 == 0 || ChangedNs >= readStartedNs - CoarseClockMarginNs;
 
     /// <summary>Now, in nanoseconds since the Unix epoch, on the clock file times use.</summary>
     public static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;

@@ -22,7 +22,9 @@ public sealed class IncrementalDocumentProperties
             (2, Gen.Constant("")),
             (6, OrgGenerators.Line.SelectMany(l => OrgGenerators.Newline.Select(n => l + n))),
             (3, OrgGenerators.Line),
-            (2, Gen.Elements("* PENDING New task\n:PROPERTIES:\n:ID: NEW-1\n:END:\n", "\n** DONE x :ezra:\n", ":ID: TASK-0001\n", "IN_PROGRESS", "* Activity\n", "\n")))
+            (2, Gen.Elements("* PENDING New task\n:PROPERTIES:\n:ID: NEW-1\n:END:\n", "\n** DONE x :ezra:\n", ":ID: TASK-0001\n", "IN_PROGRESS", "* Activity\n", "\n")),
+            // Halves of a setting, which an edit's edge can join into one.
+            (2, Gen.Elements("#", "+TODO: X | Y\n", "+STARTUP: odd\n", "+FILETAGS: :ezra:\n", "\n#", "+")))
         select new EditSpec(at, length, text);
 
     private static readonly Gen<List<List<EditSpec>>> Steps = Gen.ListOf(Gen.ListOf(Edit).Select(l => l.Take(4).ToList())).Select(l => l.Take(6).ToList());
@@ -43,7 +45,7 @@ public sealed class IncrementalDocumentProperties
             }
         });
 
-    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
     public Property A_dispatch_files_task_table_brought_up_to_date_equals_one_built_afresh() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, 12)), Arb.From(Steps), (tasks, steps) =>
         {
@@ -60,15 +62,15 @@ public sealed class IncrementalDocumentProperties
         });
 
     [Fact]
-    public void A_claim_reads_again_only_the_headline_it_changed()
+    public void A_claim_reads_again_only_the_headlines_next_to_its_change()
     {
         OrgDocument document = OrgDocument.Parse(DispatchFiles.Pending(50));
         TaskTable.For(document, DispatchOptions.Default);
         OrgHeadline task = document.GetHeadline(20);
-        OrgDocument next = document.Edit().SetTodoKeyword(task, "IN_PROGRESS").SetProperty(task, "CLAIMED_BY", "ezra").Apply();
+        OrgDocument next = document.Edit().SetTodoKeyword(task, "IN_PROGRESS").SetProperty(task, "CLAIMED_BY", "ezra").ApplyKeepingLineage();
         OrgDocumentLineage lineage = Assert.IsType<OrgDocumentLineage>(next.Lineage);
         OrgDocumentLineage.Window window = Assert.Single(lineage.Windows);
-        Assert.True(window.OldCount <= 3, $"read again {window.OldCount} headlines");
+        Assert.True(window.OldCount <= 2, $"read again {window.OldCount} headlines");
         TaskTable table = TaskTable.For(next, DispatchOptions.Default);
         Assert.Null(next.Lineage); // used, and dropped: documents never form a chain
         Assert.Equal(TaskState.InProgress, table.Find(table.Entries[20].Id!).State);
@@ -85,7 +87,7 @@ public sealed class IncrementalDocumentProperties
             if (start > text.Length) break;
             int end = Boundary(text, Math.Min(text.Length, start + s.Length));
             edits.Add(new OrgTextEdit(start, end - start, s.Text));
-            after = end + 1;
+            after = end; // adjacent edits, as the editor makes them (properties and LOGBOOK at one point)
         }
         return edits;
     }
