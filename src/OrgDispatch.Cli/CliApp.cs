@@ -13,6 +13,7 @@ internal static class CliApp
         foreach (Command c in QueueCommands.Build()) root.Subcommands.Add(c);
         foreach (Command c in HubCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(Mcp.McpCommand.Build());
+        root.Subcommands.Add(BenchCommand.Build());
         return root;
     }
 
