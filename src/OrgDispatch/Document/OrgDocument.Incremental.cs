@@ -28,9 +28,9 @@ public sealed partial class OrgDocument
         Lineage = null;
         if (!CanApplyLocally(edits)) return Build(text, BaseOptions);
 
-        // Each edit re-reads the headlines from the one before its start up to the first one
-        // starting after its end (that one included: the edit may have joined its line to the
-        // previous one). Overlapping windows merge.
+        // Each edit re-reads the headlines from the one starting before it up to, not including,
+        // the first one starting after its end (so one starting right where it ends, whose line
+        // the edit may have joined to the previous one, is read again). Overlapping windows merge.
         var windows = new List<(int First, int End)>(edits.Count);
         foreach (OrgTextEdit e in edits)
         {
@@ -87,28 +87,9 @@ public sealed partial class OrgDocument
         return next;
     }
 
-    // Local re-reading is exact when the edits can change no in-buffer setting (a #+ line, or the
-    // text before the first headline, where most settings live) and touch no headline-less file.
-    private bool CanApplyLocally(IReadOnlyList<OrgTextEdit> edits)
-    {
-        if (_headlineCount == 0) return false;
-        foreach (OrgTextEdit e in edits)
-        {
-            if (e.Start <= _headlines[0].Start) return false;
-            if (e.Text.Contains("#+", StringComparison.Ordinal) || _source.AsSpan(e.Start, e.Length).IndexOf("#+"u8) >= 0) return false;
-            // A keyword line being joined or split at its edges.
-            if (LineAround(e.Start).IndexOf("#+"u8) >= 0 || LineAround(e.Start + e.Length).IndexOf("#+"u8) >= 0) return false;
-        }
-        return true;
-    }
-
-    private ReadOnlySpan<byte> LineAround(int position)
-    {
-        ReadOnlySpan<byte> src = _source;
-        int start = position == 0 ? 0 : src[..position].LastIndexOf((byte)'\n') + 1;
-        int end = src[position..].IndexOf((byte)'\n');
-        return src[start..(end < 0 ? src.Length : position + end)];
-    }
+    // Local re-reading is exact only after the first headline: the text before it (where most
+    // settings live) and a file without headlines are parsed whole. A #+ in a window is checked there.
+    private bool CanApplyLocally(IReadOnlyList<OrgTextEdit> edits) => _headlineCount > 0 && edits[0].Start > _headlines[0].Start;
 
     // The headline whose line starts before POSITION (strictly), so an insertion at a line start
     // re-reads the section it lands in.

@@ -259,8 +259,7 @@ public sealed partial class DispatchQueue : IDispatchQueue
                 expired = round < 2 ? writer.ExpireLeases() : [];
                 expiredOnly = expired.Count > 0;
                 T r = expiredOnly ? default! : decide(writer);
-                IReadOnlyList<OrgTextEdit> edits = writer.Editor.ComputeEdits();
-                return new DispatchChange<T>(edits, r) { After = writer.Applied };
+                return new DispatchChange<T>(writer.Editor.ComputeEdits(), r) { After = writer.Applied };
             }, cancellationToken).ConfigureAwait(false);
             foreach (string id in expired ?? [])
             {

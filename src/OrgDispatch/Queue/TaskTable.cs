@@ -144,9 +144,7 @@ internal sealed class TaskTable
         for (int i = from; i < Document.HeadlineCount; i++)
         {
             OrgHeadline h = Document.GetHeadline(i);
-            if (h.Level != 1) continue;
-            OrgToken t = h.Token;
-            if (!t.TodoKeyword.IsPresent && t.Title.Of(src).SequenceEqual(_activityTitle)) return i;
+            if (h.Level == 1 && IsActivity(h, h.Token, src)) return i;
         }
         return null;
     }
@@ -160,6 +158,10 @@ internal sealed class TaskTable
         }
     }
 
+    // The activity headline: level 1, no keyword, the activity title.
+    private bool IsActivity(OrgHeadline headline, OrgToken line, ReadOnlySpan<byte> src) =>
+        !line.TodoKeyword.IsPresent && headline.Level == 1 && line.Title.Of(src).SequenceEqual(_activityTitle);
+
     // One headline's line and the metadata after it: the task it is (if any), its own tags, and
     // whether it could be the activity headline.
     private TaskEntry? ReadHeadline(int index, out string[]? tags, out bool activity)
@@ -171,7 +173,7 @@ internal sealed class TaskTable
         OrgToken t = reader.Token;
         tags = t.Tags.IsPresent ? Utf8Text.Decode(t.Tags.Of(src)).Split(':', StringSplitOptions.RemoveEmptyEntries) : null;
         int state = t.TodoKeyword.IsPresent ? IndexOf(_keywords, t.TodoKeyword.Of(src)) : -1;
-        activity = state < 0 && !t.TodoKeyword.IsPresent && headline.Level == 1 && t.Title.Of(src).SequenceEqual(_activityTitle);
+        activity = state < 0 && IsActivity(headline, t, src);
         if (state < 0) return null;
         var entry = new TaskEntry(headline, (TaskState)state, null)
         {

@@ -100,21 +100,8 @@ public sealed partial class FileDispatchStore : IDispatchStore
     {
         ArgumentNullException.ThrowIfNull(options);
         // The kept document while the file holds its bytes: compared in pooled pieces, nothing read into memory.
-        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && StillHolds(kept)) return kept;
+        if (Volatile.Read(ref _kept) is { } kept && Equals(kept.BaseOptions, options) && FileHoldsOrFalse(FilePath, kept.SourceArray)) return kept;
         return Keep(await ReadBytesAsync(cancellationToken).ConfigureAwait(false), options);
-    }
-
-    private bool StillHolds(OrgDocument kept)
-    {
-        try
-        {
-            using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
-            return HoldsExactly(stream, kept.Source.Span);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // reading it again says what is wrong
-        }
     }
 
     // The kept document if BYTES are its text, else a new one from them (kept from now on).
@@ -194,7 +181,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
             checks.Add(new("file", DispatchCheckOutcome.Failed, $"{shown} does not exist.", $"Create it: org-dispatch init --file {FilePath}"));
             return checks;
         }
-        if (!identity.Value.IsRegularFile || Directory.Exists(target))
+        if (!identity.Value.IsRegularFile)
         {
             checks.Add(new("file", DispatchCheckOutcome.Failed, $"{shown} is not a regular file.", "Give the path of the dispatch file itself."));
             return checks;
@@ -223,13 +210,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string fix = Classify(e) switch
-            {
-                FileStoreErrorCodes.NoSpace => "Free some space on that disk.",
-                FileStoreErrorCodes.ReadOnly => "Mount that file system read-write, or move the file.",
-                _ => $"Let this user create files in {folder} (a change writes a temporary file there and renames it over the dispatch file).",
-            };
-            checks.Add(new("write", DispatchCheckOutcome.Failed, $"Cannot create a file in {folder}: {Reason(e)}.", fix));
+            checks.Add(new("write", DispatchCheckOutcome.Failed, $"Cannot create a file in {folder}: {Reason(e)}.", WriteRemedy(Classify(e)) ?? WriteRemedy(FileStoreErrorCodes.PermissionDenied)));
         }
         finally
         {
@@ -300,19 +281,16 @@ public sealed partial class FileDispatchStore : IDispatchStore
         try
         {
             if (HoldsExactly(read, current)) return true;
-            read.Position = 0;
-            theirs = ReadAll(read, target);
+            theirs = ReadFromStart(read, target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DispatchStoreException)
         {
             return true; // the change is made; what the replaced file holds cannot be read back to check
         }
-        if (theirs.AsSpan().SequenceEqual(current)) return true;
         RestoreTheirs(target, theirs, updated, seen);
         return false;
     }
 
-    // Is TARGET still the file read (same identity; same bytes when the times could hide a change)?
     // Whether STREAM, read from its start, holds exactly EXPECTED: in pooled pieces, so that checking
     // a large file allocates nothing.
     private static bool HoldsExactly(FileStream stream, ReadOnlySpan<byte> expected)
@@ -337,6 +315,27 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
     }
 
+    // Whether the file at PATH holds exactly EXPECTED (IO errors propagate).
+    private static bool FileHolds(string path, ReadOnlySpan<byte> expected)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        return HoldsExactly(stream, expected);
+    }
+
+    // The same, false when it cannot be read (whoever reads it next says why).
+    private static bool FileHoldsOrFalse(string path, byte[] expected)
+    {
+        try
+        {
+            return FileHolds(path, expected);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    // Is TARGET still the file read (same identity; same bytes when the times could hide a change)?
     internal static bool StillAsRead(string target, byte[] current, FileIdentity seen, long readStarted)
     {
         FileIdentity? now = FileIdentity.OfPath(target);
@@ -346,8 +345,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         if (!seen.ChangedNear(readStarted)) return true;
         try
         {
-            using var again = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
-            return HoldsExactly(again, current);
+            return FileHolds(target, current);
         }
         catch (FileNotFoundException e)
         {
@@ -359,7 +357,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
     // transaction runs again on it. Our change is in the file by now: a failure here must say so.
     private static void RestoreTheirs(string target, byte[] theirs, byte[] ours, FileIdentity seen)
     {
-        bool stillOurs = FileIdentity.OfPath(target) is { IsRegularFile: true } && ReadOrNull(target) is { } text && text.AsSpan().SequenceEqual(ours);
+        bool stillOurs = FileIdentity.OfPath(target) is { IsRegularFile: true } && FileHoldsOrFalse(target, ours);
         string tmp = TempName(target);
         bool renamed = false;
         try
@@ -422,18 +420,6 @@ public sealed partial class FileDispatchStore : IDispatchStore
         fs.Flush(flushToDisk: true);
     }
 
-    private static byte[]? ReadOrNull(string path)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     // The file a change replaces: the dispatch file, or what its symlink (chain) points to.
     private string ResolveTarget()
     {
@@ -462,13 +448,9 @@ public sealed partial class FileDispatchStore : IDispatchStore
             if (Directory.Exists(target)) throw NotAFile(target);
             return new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new DispatchStoreException($"The dispatch file {target} does not exist (create one with `org-dispatch init`).", e, FileStoreErrorCodes.FileMissing);
-        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+            throw ReadFailed(target, e);
         }
     }
 
@@ -488,7 +470,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+            throw ReadFailed(target, e);
         }
     }
 
@@ -506,7 +488,7 @@ public sealed partial class FileDispatchStore : IDispatchStore
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new DispatchStoreException($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
+                throw ReadFailed(target, e);
             }
             FileIdentity after = FileIdentity.Of(read.SafeFileHandle, target);
             if ((after.SameContentAs(before) && after.Size == bytes.Length) || attempt == MaxForeignAttempts) return (bytes, after);
@@ -520,29 +502,31 @@ public sealed partial class FileDispatchStore : IDispatchStore
             if (Directory.Exists(FilePath)) throw NotAFile(FilePath);
             return await File.ReadAllBytesAsync(FilePath, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new DispatchStoreException($"The dispatch file {FilePath} does not exist (create one with `org-dispatch init`).", e, FileStoreErrorCodes.FileMissing);
-        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DispatchStoreException($"Cannot read the dispatch file {FilePath}: {e.Message}", e, Classify(e));
+            throw ReadFailed(FilePath, e);
         }
     }
+
+    private static DispatchStoreException ReadFailed(string target, Exception e) => e is FileNotFoundException or DirectoryNotFoundException
+        ? new($"The dispatch file {target} does not exist (create one with `org-dispatch init`).", e, FileStoreErrorCodes.FileMissing)
+        : new($"Cannot read the dispatch file {target}: {e.Message}", e, Classify(e));
 
     private static DispatchStoreException WriteFailed(string target, Exception e)
     {
         string code = Classify(e);
-        string remedy = code switch
-        {
-            FileStoreErrorCodes.NoSpace => " Free some space and try again.",
-            FileStoreErrorCodes.ReadOnly => " The file system is read-only.",
-            FileStoreErrorCodes.PermissionDenied => " This user may not write in its folder.",
-            FileStoreErrorCodes.FileMissing => " Its folder is gone.",
-            _ => "",
-        };
-        return new DispatchStoreException($"Cannot write the dispatch file {target}: {Reason(e)}; it is unchanged.{remedy}", e, code);
+        return new DispatchStoreException($"Cannot write the dispatch file {target}: {Reason(e)}; it is unchanged.{(WriteRemedy(code) is { } r ? " " + r : "")}", e, code);
     }
+
+    // What to do when writing beside the file fails for the reason CODE names.
+    private static string? WriteRemedy(string code) => code switch
+    {
+        FileStoreErrorCodes.NoSpace => "Free some space on that disk and try again.",
+        FileStoreErrorCodes.ReadOnly => "The file system is read-only: mount it read-write, or move the file.",
+        FileStoreErrorCodes.PermissionDenied => "Let this user create files in the file's folder (a change writes a temporary file there and renames it over the dispatch file).",
+        FileStoreErrorCodes.FileMissing => "Its folder is gone.",
+        _ => null,
+    };
 
     private static DispatchStoreException Vanished(string target, Exception? inner = null) =>
         new($"The dispatch file {target} was deleted or moved away while OrgDispatch was changing it; it was not recreated.", inner, FileStoreErrorCodes.FileMissing);
