@@ -10,6 +10,7 @@ internal static class CliApp
     {
         var root = new RootCommand("org-dispatch: read Org files and coordinate agents through a shared dispatch.org.");
         root.Subcommands.Add(OutlineCommand.Build());
+        root.Subcommands.Add(ParseCommand.Build());
         foreach (Command c in QueueCommands.Build()) root.Subcommands.Add(c);
         foreach (Command c in HubCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(Mcp.McpCommand.Build());

@@ -63,11 +63,19 @@ public ref partial struct OrgReader
     /// headline line (or 0): element state never crosses a headline, so reading from there gives
     /// the same tokens as reading the whole text.</summary>
     internal OrgReader(ReadOnlySpan<byte> utf8Text, int start, OrgSyntaxOptions? options)
+        : this(utf8Text, start, options, start == 0 ? Mode.TopOfFile : Mode.Normal)
+    {
+    }
+
+    /// <summary>Starts reading at <paramref name="start"/>, a line start, as if the lines before
+    /// had left the reader in <paramref name="mode"/>. The syntax tree probes one element at a
+    /// time this way, over the text cut at the enclosing element's end.</summary>
+    internal OrgReader(ReadOnlySpan<byte> utf8Text, int start, OrgSyntaxOptions? options, Mode mode)
     {
         _text = utf8Text;
         _options = options ?? OrgSyntaxOptions.Default;
         _pos = start;
-        _mode = start == 0 ? Mode.TopOfFile : Mode.Normal;
+        _mode = mode;
         _sectionEnd = -1;
         _propertyDrawerEnd = -1;
         _drawerEndCache = SearchCache.Empty;
@@ -75,7 +83,8 @@ public ref partial struct OrgReader
         _r1 = _r2 = _r3 = _r4 = TextRange.None;
     }
 
-    private enum Mode : byte
+    /// <summary>What the lines before allow the next one to be.</summary>
+    internal enum Mode : byte
     {
         Normal,
         TopOfFile,
@@ -97,6 +106,22 @@ public ref partial struct OrgReader
 
     /// <summary>How many drawers and greater blocks enclose the current token.</summary>
     public readonly int Depth => _depth;
+
+    /// <summary>After an opener (a drawer, property drawer, greater or dynamic block): the start
+    /// of its closing line; else -1.</summary>
+    internal readonly int ClosingLine =>
+        _kind == OrgTokenKind.PropertyDrawerStart ? _propertyDrawerEnd
+        : _kind is OrgTokenKind.DrawerStart or OrgTokenKind.BlockStart or OrgTokenKind.DynamicBlockStart ? _containerEnds[_depth - 1]
+        : -1;
+
+    /// <summary>Where a paragraph that starts inside the line at <paramref name="lineStart"/>
+    /// (after an item's bullet or a footnote label) ends: the first line after it that
+    /// separates paragraphs, as <c>org-element-paragraph-parser</c> finds it.</summary>
+    internal int ParagraphEndFrom(int lineStart)
+    {
+        _pos = lineStart;
+        return Paragraph(LineNext(lineStart));
+    }
 
     /// <summary>Advances to the next token.</summary>
     /// <returns><c>false</c> at the end of the text.</returns>

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using OrgDispatch.Cli.Output;
+using OrgDispatch.Syntax;
+using OrgDispatch.Tree;
+
+namespace OrgDispatch.Cli.Commands;
+
+/// <summary><c>org-dispatch parse FILE [--json]</c>: the whole syntax tree of an Org file.</summary>
+internal static class ParseCommand
+{
+    public static Command Build()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The Org file to parse." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the tree as JSON, one object per node, with org-element's type names and Emacs's positions (see docs/cli.md).",
+        };
+        var todo = new Option<string[]>("--todo")
+        {
+            Description = "A TODO keyword sequence such as \"PENDING IN_PROGRESS | DONE\"; repeatable. The file's #+TODO lines win.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { file, json, todo };
+        command.SetAction(parse =>
+        {
+            FileInfo path = parse.GetValue(file)!;
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path.FullName);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"org-dispatch: cannot read {path.FullName}: {e.Message}");
+                return ExitCodes.UsageOrTransport;
+            }
+            string[] sequences = parse.GetValue(todo) ?? [];
+            var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
+            OrgTree tree = OrgTree.Parse(bytes, options);
+            TextWriter output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) JsonOutput.WriteDocument(output, w => OrgTreeJson.Write(tree, w), indented: false);
+            else WriteOutline(tree, output);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    // One line per node: its line number, indentation by depth, type and a short excerpt.
+    private static void WriteOutline(OrgTree tree, TextWriter output)
+    {
+        ReadOnlySpan<byte> source = tree.Source.Span;
+        var lines = new LineNumbers(source);
+        Write(tree.Root, 0);
+
+        void Write(OrgNode node, int depth)
+        {
+            string excerpt = node.Type == OrgNodeType.PlainText ? " " + Excerpt(node.GetText()) : "";
+            output.WriteLine($"{lines.At(node.Begin),6}  {new string(' ', 2 * depth)}{node.Type.ToOrgElementName()}{excerpt}");
+            foreach (OrgNode child in node.Children) Write(child, depth + 1);
+        }
+    }
+
+    private static string Excerpt(string text)
+    {
+        string flat = text.ReplaceLineEndings("⏎");
+        return flat.Length <= 40 ? $"\"{flat}\"" : $"\"{flat[..39]}…\"";
+    }
+
+    private sealed class LineNumbers
+    {
+        private readonly List<int> _starts = [0];
+
+        public LineNumbers(ReadOnlySpan<byte> text)
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '\n') _starts.Add(i + 1);
+            }
+        }
+
+        public int At(int offset)
+        {
+            int i = _starts.BinarySearch(offset);
+            return (i >= 0 ? i : ~i - 1) + 1;
+        }
+    }
+}
