@@ -12,6 +12,7 @@ public sealed partial class ArchitectureTests
         ["Text"] = [],
         ["Syntax"] = ["Text"],
         ["Document"] = ["Syntax", "Text"],
+        ["Tree"] = ["Syntax", "Text"],
         ["Queue"] = ["Document", "Syntax", "Text"],
         ["Stores"] = ["Queue", "Document", "Syntax", "Text"],
         ["Lisp"] = [],

@@ -130,7 +130,14 @@ public class OrgNode
         _children = children;
     }
 
-    internal void SetObjectsPending() => _objectsPending = 1;
+    internal void SetObjectsPending()
+    {
+        _objectsPending = 1;
+        HoldsObjects = true;
+    }
+
+    // Whether the children are objects parsed from ContentsBegin..ContentsEnd (a paragraph, a cell).
+    internal bool HoldsObjects { get; private set; }
 
     private void ParseObjects()
     {

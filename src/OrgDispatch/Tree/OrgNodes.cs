@@ -56,9 +56,35 @@ public sealed class OrgHeadlineNode : OrgNode
     }
 
     /// <summary>The title parsed into objects.</summary>
-    public IReadOnlyList<OrgNode> Title => _titleObjects ??= _title.IsPresent
+    public IReadOnlyList<OrgNode> Title => _titleObjects ??= _title.Length > 0
         ? OrgObjectParser.Parse(Tree, _title.Start, _title.End, OrgObjectParser.RestrictionFor(OrgNodeType.Headline))
-        : [];
+        : EmptyTitle();
+
+    // org-element trims the title's region from both ends independently: when blanks stand where
+    // the title would be, the trimmed ends cross and its title is one empty string, ("");
+    // otherwise (as in "* COMMENT" or "* [#A]") it has none.
+    private IReadOnlyList<OrgNode> EmptyTitle()
+    {
+        ReadOnlySpan<byte> t = Tree.Source.Span;
+        bool blank = true; // with no keyword, cookie or COMMENT the title starts at the blank after the stars
+        if (_todo.IsPresent || _priority.IsPresent || IsCommented)
+        {
+            int x = SkipBlanks(t, Begin + Stars);
+            if (_todo.IsPresent) x = SkipBlanks(t, _todo.End + 1);
+            if (_priority.IsPresent) x = SkipBlanks(t, _priority.End + 1);
+            if (IsCommented) x += "COMMENT".Length;
+            blank = IsBlank(t, x - 1) || IsBlank(t, x);
+        }
+        int at = _title.IsPresent ? _title.Start : Begin;
+        return blank ? [new OrgNode(Tree, OrgNodeType.PlainText, at, at)] : [];
+
+        static bool IsBlank(ReadOnlySpan<byte> t, int i) => i < t.Length && t[i] is (byte)' ' or (byte)'\t';
+        static int SkipBlanks(ReadOnlySpan<byte> t, int i)
+        {
+            while (IsBlank(t, i)) i++;
+            return i;
+        }
+    }
 
     /// <inheritdoc/>
     protected internal override IReadOnlyList<OrgNode> SecondaryObjects => Title;
@@ -309,19 +335,42 @@ public sealed class OrgTimestampNode : OrgNode
 {
     private readonly TextRange _raw;
 
-    internal OrgTimestampNode(OrgTree tree, int begin, int end, TextRange raw, OrgTimestamp value)
+    internal OrgTimestampNode(OrgTree tree, int begin, int end, TextRange raw, OrgTimestampKind kind, OrgTimestampDate? start, OrgTimestampDate? endDate)
         : base(tree, OrgNodeType.Timestamp, begin, end)
     {
         _raw = raw;
-        Value = value;
+        Kind = kind;
+        Start = start;
+        EndDate = endDate;
     }
 
-    /// <summary>The timestamp parsed into dates, times, repeater and delay.</summary>
-    public OrgTimestamp Value { get; }
+    /// <summary>Active or inactive, a single point or a range, or a diary sexp.</summary>
+    public OrgTimestampKind Kind { get; }
+
+    /// <summary>The start as written (org-element's <c>:year-start</c> .. <c>:minute-start</c>),
+    /// not checked against the calendar: <c>&lt;2026-13-45&gt;</c> is month 13, day 45. <c>null</c>
+    /// for a diary sexp.</summary>
+    public OrgTimestampDate? Start { get; }
+
+    /// <summary>The end: the second stamp of a range, or the end time of a time range on one day,
+    /// else the start. <c>null</c> for a diary sexp.</summary>
+    public OrgTimestampDate? EndDate { get; }
+
+    /// <summary>The timestamp parsed into calendar values, repeater and delay;
+    /// <see cref="OrgTimestamp.IsValid"/> is false when the date or time is not a real one.</summary>
+    public OrgTimestamp Value => OrgTimestamp.Parse(RawValue.AsSpan());
 
     /// <summary>The timestamp as written.</summary>
     public string RawValue => _raw.GetString(Tree.Source.Span);
 }
+
+/// <summary>A date and optional time of a timestamp, as written (not checked against the calendar).</summary>
+/// <param name="Year">The year.</param>
+/// <param name="Month">The month, as written.</param>
+/// <param name="Day">The day, as written.</param>
+/// <param name="Hour">The hour, or <c>null</c> when no time is given.</param>
+/// <param name="Minute">The minute, or <c>null</c> when no time is given.</param>
+public readonly record struct OrgTimestampDate(int Year, int Month, int Day, int? Hour, int? Minute);
 
 /// <summary>An inline src block (<c>src_lang[params]{code}</c>) or inline babel call
 /// (<c>call_name[header](args)[header]</c>).</summary>
@@ -345,4 +394,40 @@ public sealed class OrgInlineCodeNode : OrgNode
 
     /// <summary>The code, or the call's arguments.</summary>
     public string Value => _value.GetString(Tree.Source.Span);
+}
+
+/// <summary>A citation (<c>[cite/style:prefix;@key1;@key2 suffix]</c>) or one of its references
+/// (<c>prefix @key suffix;</c>).</summary>
+public sealed class OrgCitationNode : OrgNode
+{
+    private readonly TextRange _styleOrKey, _prefix, _suffix;
+
+    internal OrgCitationNode(OrgTree tree, OrgNodeType type, int begin, int end, TextRange styleOrKey, TextRange prefix, TextRange suffix)
+        : base(tree, type, begin, end)
+    {
+        _styleOrKey = styleOrKey;
+        _prefix = prefix;
+        _suffix = suffix;
+    }
+
+    /// <summary>A citation's style (<c>t</c> in <c>[cite/t:@key]</c>), or <c>null</c>; <c>null</c> for a reference.</summary>
+    public string? Style => Type == OrgNodeType.Citation && _styleOrKey.IsPresent ? _styleOrKey.GetString(Tree.Source.Span) : null;
+
+    /// <summary>A reference's key, without the <c>@</c>; <c>null</c> for a citation.</summary>
+    public string? Key => Type == OrgNodeType.CitationReference ? _styleOrKey.GetString(Tree.Source.Span) : null;
+
+    /// <summary>The prefix: the citation's common prefix (before the first reference) or the
+    /// reference's own, as objects; empty when there is none.</summary>
+    public IReadOnlyList<OrgNode> Prefix => Objects(_prefix);
+
+    /// <summary>The suffix: the citation's common suffix (after the last reference) or the
+    /// reference's own, as objects; empty when there is none.</summary>
+    public IReadOnlyList<OrgNode> Suffix => Objects(_suffix);
+
+    /// <inheritdoc/>
+    protected internal override IReadOnlyList<OrgNode> SecondaryObjects => [.. Prefix, .. Suffix];
+
+    private List<OrgNode> Objects(TextRange range) => range.IsPresent
+        ? OrgObjectParser.Parse(Tree, range.Start, range.End, OrgObjectParser.RestrictionFor(OrgNodeType.CitationReference))
+        : [];
 }

@@ -33,6 +33,29 @@ public sealed class OrgTree
     /// settings (<c>#+TODO:</c>, <c>#+STARTUP:</c>) over them.</summary>
     public OrgSyntaxOptions Options { get; }
 
+    private OrgRadioLinks? _radioLinks;
+    private int _radioLinksFound;
+
+    // The document's radio targets, found on the first parse of objects (org-mode does it on entry).
+    internal OrgRadioLinks? RadioLinks
+    {
+        get
+        {
+            if (Volatile.Read(ref _radioLinksFound) == 0)
+            {
+                lock (this)
+                {
+                    if (_radioLinksFound == 0)
+                    {
+                        _radioLinks = OrgRadioLinks.Collect(this);
+                        Volatile.Write(ref _radioLinksFound, 1);
+                    }
+                }
+            }
+            return _radioLinks;
+        }
+    }
+
     /// <summary>The document node (<c>org-data</c>).</summary>
     public OrgNode Root { get; private set; }
 

@@ -117,13 +117,18 @@ public static class OrgTreeJson
             case OrgTimestampNode ts:
                 WriteTimestamp(w, ts);
                 break;
+            case OrgCitationNode { Type: OrgNodeType.Citation } cite:
+                WriteNullable(w, "style", cite.Style);
+                break;
+            case OrgCitationNode reference:
+                WriteNullable(w, "key", reference.Key);
+                break;
         }
     }
 
     private static void WriteTimestamp(Utf8JsonWriter w, OrgTimestampNode ts)
     {
-        OrgTimestamp v = ts.Value;
-        w.WriteString("type", v.Kind switch
+        w.WriteString("type", ts.Kind switch
         {
             OrgTimestampKind.Active => "active",
             OrgTimestampKind.Inactive => "inactive",
@@ -132,19 +137,17 @@ public static class OrgTreeJson
             _ => "diary",
         });
         w.WriteString("raw-value", ts.RawValue);
-        bool diary = v.Kind == OrgTimestampKind.Diary;
-        WriteNumber(w, "year-start", diary ? null : v.Date.Year);
-        WriteNumber(w, "month-start", diary ? null : v.Date.Month);
-        WriteNumber(w, "day-start", diary ? null : v.Date.Day);
-        WriteNumber(w, "hour-start", v.Time?.Hour);
-        WriteNumber(w, "minute-start", v.Time?.Minute);
-        WriteNumber(w, "year-end", diary ? null : v.EndDate.Year);
-        WriteNumber(w, "month-end", diary ? null : v.EndDate.Month);
-        WriteNumber(w, "day-end", diary ? null : v.EndDate.Day);
-        // org-element gives a start time as the end time when there is no end time.
-        TimeOnly? end = v.EndTime ?? (v.Kind is OrgTimestampKind.Active or OrgTimestampKind.Inactive ? v.Time : null);
-        WriteNumber(w, "hour-end", end?.Hour);
-        WriteNumber(w, "minute-end", end?.Minute);
+        WriteDate(w, "start", ts.Start);
+        WriteDate(w, "end", ts.EndDate);
+    }
+
+    private static void WriteDate(Utf8JsonWriter w, string suffix, OrgTimestampDate? date)
+    {
+        WriteNumber(w, "year-" + suffix, date?.Year);
+        WriteNumber(w, "month-" + suffix, date?.Month);
+        WriteNumber(w, "day-" + suffix, date?.Day);
+        WriteNumber(w, "hour-" + suffix, date?.Hour);
+        WriteNumber(w, "minute-" + suffix, date?.Minute);
     }
 
     private static void WriteObjects(Utf8JsonWriter w, string name, IReadOnlyList<OrgNode> objects, EmacsPositions at)

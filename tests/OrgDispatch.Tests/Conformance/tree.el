@@ -73,6 +73,10 @@
        (puthash "drawer-name" (od--string (org-element-property :drawer-name node)) p))
       ((or 'special-block 'export-block)
        (puthash "type" (od--string (org-element-property :type node)) p))
+      ('citation
+       (puthash "style" (od--string (org-element-property :style node)) p))
+      ('citation-reference
+       (puthash "key" (od--string (org-element-property :key node)) p))
       ((or 'footnote-definition 'footnote-reference)
        (puthash "label" (od--string (org-element-property :label node)) p)))
     p))
