@@ -47,31 +47,24 @@ internal sealed class OrgElementParser(OrgTree tree)
 
     private void ParseElements(OrgNode parent, int begin, int end, Mode mode, OrgListStructure? structure, int depth)
     {
-        var children = new List<OrgNode>();
+        int mark = OrgNodeBuffer.Mark();
         int p = begin;
         while (p < end)
         {
             OrgNode element = CurrentElement(p, end, mode, structure, out OrgListStructure? inner);
             if (element.End <= p) element.End = Math.Max(LineNext(Text, p), p + 1); // never stall
             Descend(element, mode, inner, depth);
-            children.Add(element);
+            OrgNodeBuffer.Add(element);
             mode = NextMode(mode, element.Type);
             p = element.End;
         }
-        parent.SetChildren(children);
+        parent.SetChildren(OrgNodeBuffer.Take(mark));
     }
 
     private void Descend(OrgNode element, Mode mode, OrgListStructure? structure, int depth)
     {
-        if (!element.HasContents || element.Children.Count > 0) return;
-        switch (element.Type)
-        {
-            case OrgNodeType.Paragraph or OrgNodeType.VerseBlock:
-                element.SetObjectsPending();
-                return;
-            case OrgNodeType.PropertyDrawer or OrgNodeType.TableRow:
-                return; // built with their lines
-        }
+        // Objects are parsed on first access; property drawers and table rows are built with their lines.
+        if (!element.HasContents || element.HoldsObjects || element.Type is OrgNodeType.PropertyDrawer or OrgNodeType.TableRow) return;
         if (depth >= MaxDepth) return;
         Mode inner = element.Type switch
         {
@@ -143,8 +136,7 @@ internal sealed class OrgElementParser(OrgTree tree)
             reader.Read();
         }
         OrgNode element = AfterAffiliated(ref reader, p, q, limit, ref inner);
-        element.PostAffiliated = q;
-        if (affiliated is not null) element.AffiliatedKeywords = affiliated;
+        if (affiliated is not null) tree.SetAffiliation(element, q, affiliated);
         return element;
     }
 
@@ -224,14 +216,13 @@ internal sealed class OrgElementParser(OrgTree tree)
         {
             h.PostBlank = Math.Max(0, CountLines(t, p, end) - 1);
         }
-        h.PostAffiliated = p;
         return h;
     }
 
     private OrgNode Section(int p, int end)
     {
         ReadOnlySpan<byte> t = Text;
-        var s = new OrgNode(tree, OrgNodeType.Section, p, end) { ContentsBegin = p, PostAffiliated = p };
+        var s = new OrgNode(tree, OrgNodeType.Section, p, end) { ContentsBegin = p };
         s.ContentsEnd = Math.Min(end, ContentsEndBefore(t, end, 0));
         s.PostBlank = CountLines(t, s.ContentsEnd, end);
         return s;
@@ -310,19 +301,19 @@ internal sealed class OrgElementParser(OrgTree tree)
         var reader = new OrgReader(t[..limit], p, _options, OrgReader.Mode.AfterPlanning);
         reader.Read();
         int closing = reader.ClosingLine;
-        var drawer = new OrgNode(tree, OrgNodeType.PropertyDrawer, p, 0) { PostAffiliated = p };
-        var properties = new List<OrgNode>();
+        var drawer = new OrgNode(tree, OrgNodeType.PropertyDrawer, p, 0);
+        int mark = OrgNodeBuffer.Mark();
         while (reader.Read() && reader.TokenKind == OrgTokenKind.Property)
         {
             OrgToken token = reader.Token;
-            properties.Add(new OrgValueNode(tree, OrgNodeType.NodeProperty, token.Start, token.End, token.Name, token.Value) { PostAffiliated = token.Start });
+            OrgNodeBuffer.Add(new OrgValueNode(tree, OrgNodeType.NodeProperty, token.Start, token.End, token.Name, token.Value));
         }
         if (LineNext(t, p) < closing)
         {
             drawer.ContentsBegin = LineNext(t, p);
             drawer.ContentsEnd = closing;
         }
-        drawer.SetChildren(properties);
+        drawer.SetChildren(OrgNodeBuffer.Take(mark));
         return Finish(drawer, LineNext(t, closing), limit);
     }
 
@@ -389,7 +380,7 @@ internal sealed class OrgElementParser(OrgTree tree)
         ReadOnlySpan<byte> t = Text;
         int e = LineEnd(t, p);
         Indentation(t, p, out int i);
-        var row = new OrgNode(tree, OrgNodeType.TableRow, p, LineNext(t, p)) { PostAffiliated = p };
+        var row = new OrgNode(tree, OrgNodeType.TableRow, p, LineNext(t, p));
         if (i + 1 < e + 1 && i < e && t[i] == '|' && (i + 1 >= e || t[i + 1] != '-'))
         {
             int cb = i + 1;
@@ -403,10 +394,10 @@ internal sealed class OrgElementParser(OrgTree tree)
     }
 
     // org-element-table-cell-parser: "[ \t]*\(.*?\)[ \t]*\(?:|\|$\)", one after the other.
-    private List<OrgNode> Cells(int begin, int end)
+    private OrgNode[] Cells(int begin, int end)
     {
         ReadOnlySpan<byte> t = Text;
-        var cells = new List<OrgNode>();
+        int mark = OrgNodeBuffer.Mark();
         int p = begin;
         while (p < end)
         {
@@ -417,11 +408,10 @@ internal sealed class OrgElementParser(OrgTree tree)
             int ce = stop;
             while (ce > cb && t[ce - 1] is (byte)' ' or (byte)'\t') ce--;
             var cell = new OrgNode(tree, OrgNodeType.TableCell, p, bar < 0 ? end : stop + 1) { ContentsBegin = cb, ContentsEnd = ce };
-            cell.SetObjectsPending();
-            cells.Add(cell);
+            OrgNodeBuffer.Add(cell);
             p = cell.End;
         }
-        return cells;
+        return OrgNodeBuffer.Take(mark);
     }
 
     private OrgFootnoteNode FootnoteDefinition(OrgToken token, int begin, int q, int limit)
@@ -504,10 +494,7 @@ internal sealed class OrgElementParser(OrgTree tree)
         int end = IsBol(t, line.End) ? line.End : LineNext(t, line.End);
         bool ordered = line.IsOrdered(t);
         TextRange tag = line.HasTag && !ordered ? TextRange.FromBounds(line.TagStart, line.TagEnd) : TextRange.None;
-        var item = new OrgItemNode(tree, line.Begin, end, TextRange.FromBounds(line.BulletStart, line.BulletEnd), line.Counter, line.Checkbox, tag)
-        {
-            PostAffiliated = line.Begin,
-        };
+        var item = new OrgItemNode(tree, line.Begin, end, TextRange.FromBounds(line.BulletStart, line.BulletEnd), line.Counter, line.Checkbox, tag);
         int start = line.HasTag && ordered ? line.TagStart : line.MatchEnd;
         int cb = SkipBlanks(t, start, end);
         if (cb < end)

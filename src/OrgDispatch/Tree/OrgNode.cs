@@ -13,8 +13,8 @@ namespace OrgDispatch.Tree;
 /// first access to <see cref="Children"/> and then kept; that first access is thread-safe.</remarks>
 public class OrgNode
 {
-    private IReadOnlyList<OrgNode> _children;
-    private int _objectsPending; // 1 while the children are objects not parsed yet
+    // Elements' children, set when built; for a node that holds text, its objects, null until parsed.
+    private OrgNode[]? _children;
 
     internal OrgNode(OrgTree tree, OrgNodeType type, int begin, int end)
     {
@@ -22,7 +22,7 @@ public class OrgNode
         Type = type;
         Begin = begin;
         End = end;
-        _children = [];
+        _children = type is OrgNodeType.Paragraph or OrgNodeType.VerseBlock or OrgNodeType.TableCell ? null : [];
     }
 
     /// <summary>The tree this node belongs to.</summary>
@@ -52,10 +52,10 @@ public class OrgNode
 
     /// <summary>For an element: where it starts after its affiliated keywords (<c>#+NAME:</c> and
     /// the like); <see cref="Begin"/> when it has none.</summary>
-    public int PostAffiliated { get; internal set; }
+    public int PostAffiliated => Tree.AffiliationOf(this)?.PostAffiliated ?? Begin;
 
     /// <summary>The affiliated keywords before an element, in order; empty for most nodes.</summary>
-    public IReadOnlyList<OrgAffiliatedKeyword> AffiliatedKeywords { get; internal set; } = [];
+    public IReadOnlyList<OrgAffiliatedKeyword> AffiliatedKeywords => Tree.AffiliationOf(this)?.Keywords ?? [];
 
     /// <summary>Whether the node has contents (<see cref="ContentsBegin"/> is set).</summary>
     public bool HasContents => ContentsBegin >= 0;
@@ -72,8 +72,9 @@ public class OrgNode
     {
         get
         {
-            if (Volatile.Read(ref _objectsPending) == 1) ParseObjects();
-            return _children;
+            OrgNode[]? children = Volatile.Read(ref _children);
+            if (children is not null) return children;
+            return HoldsObjects ? ParseObjects() : [];
         }
     }
 
@@ -124,32 +125,25 @@ public class OrgNode
     /// <inheritdoc/>
     public override string ToString() => $"{Type.ToOrgElementName()} [{Begin}, {End})";
 
-    internal void SetChildren(List<OrgNode> children)
+    internal void SetChildren(OrgNode[] children)
     {
         foreach (OrgNode c in children) c.Parent = this;
         _children = children;
     }
 
-    internal void SetObjectsPending()
+    // Whether the children are objects parsed from ContentsBegin..ContentsEnd on first access (a
+    // paragraph, a verse block, a table cell). Derived, not stored: a tree has many nodes.
+    internal bool HoldsObjects => Type is OrgNodeType.Paragraph or OrgNodeType.VerseBlock or OrgNodeType.TableCell && ContentsBegin >= 0;
+
+    // Lock-free: two threads may both parse, one result is kept (they are equal).
+    private OrgNode[] ParseObjects()
     {
-        _objectsPending = 1;
-        HoldsObjects = true;
+        OrgNode[] objects = OrgObjectParser.Parse(Tree, ContentsBegin, ContentsEnd, OrgObjectParser.RestrictionFor(Type));
+        foreach (OrgNode o in objects) o.Parent = this;
+        return Interlocked.CompareExchange(ref _children, objects, null) ?? objects;
     }
 
-    // Whether the children are objects parsed from ContentsBegin..ContentsEnd (a paragraph, a cell).
-    internal bool HoldsObjects { get; private set; }
 
-    private void ParseObjects()
-    {
-        lock (this)
-        {
-            if (_objectsPending == 0) return;
-            var objects = OrgObjectParser.Parse(Tree, ContentsBegin, ContentsEnd, OrgObjectParser.RestrictionFor(Type));
-            foreach (OrgNode o in objects) o.Parent = this;
-            _children = objects;
-            Volatile.Write(ref _objectsPending, 0);
-        }
-    }
 }
 
 /// <summary>An affiliated keyword (<c>#+NAME:</c>, <c>#+CAPTION:</c>, <c>#+ATTR_HTML:</c>, …) that

@@ -401,6 +401,7 @@ public sealed class OrgInlineCodeNode : OrgNode
 public sealed class OrgCitationNode : OrgNode
 {
     private readonly TextRange _styleOrKey, _prefix, _suffix;
+    private IReadOnlyList<OrgNode>? _prefixObjects, _suffixObjects, _secondary;
 
     internal OrgCitationNode(OrgTree tree, OrgNodeType type, int begin, int end, TextRange styleOrKey, TextRange prefix, TextRange suffix)
         : base(tree, type, begin, end)
@@ -418,16 +419,16 @@ public sealed class OrgCitationNode : OrgNode
 
     /// <summary>The prefix: the citation's common prefix (before the first reference) or the
     /// reference's own, as objects; empty when there is none.</summary>
-    public IReadOnlyList<OrgNode> Prefix => Objects(_prefix);
+    public IReadOnlyList<OrgNode> Prefix => _prefixObjects ??= Objects(_prefix);
 
     /// <summary>The suffix: the citation's common suffix (after the last reference) or the
     /// reference's own, as objects; empty when there is none.</summary>
-    public IReadOnlyList<OrgNode> Suffix => Objects(_suffix);
+    public IReadOnlyList<OrgNode> Suffix => _suffixObjects ??= Objects(_suffix);
 
     /// <inheritdoc/>
-    protected internal override IReadOnlyList<OrgNode> SecondaryObjects => [.. Prefix, .. Suffix];
+    protected internal override IReadOnlyList<OrgNode> SecondaryObjects => _secondary ??= [.. Prefix, .. Suffix];
 
-    private List<OrgNode> Objects(TextRange range) => range.IsPresent
+    private OrgNode[] Objects(TextRange range) => range.IsPresent
         ? OrgObjectParser.Parse(Tree, range.Start, range.End, OrgObjectParser.RestrictionFor(OrgNodeType.CitationReference))
         : [];
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using OrgDispatch.Syntax;
 using OrgDispatch.Text;
@@ -69,15 +70,15 @@ internal static class OrgObjectParser
         _ => Restriction.Standard,
     };
 
-    public static List<OrgNode> Parse(OrgTree tree, int begin, int end, Restriction allowed) =>
+    public static OrgNode[] Parse(OrgTree tree, int begin, int end, Restriction allowed) =>
         Parse(tree, begin, end, allowed, tree.RadioLinks);
 
     // org-element--parse-objects over [begin, end). With radio links, each step first finds the
     // next one, and an object wins over it only if it starts before it (org-element--object-lex).
-    public static List<OrgNode> Parse(OrgTree tree, int begin, int end, Restriction allowed, OrgRadioLinks? radio)
+    public static OrgNode[] Parse(OrgTree tree, int begin, int end, Restriction allowed, OrgRadioLinks? radio)
     {
-        var objects = new List<OrgNode>();
-        if (end <= begin) return objects;
+        if (end <= begin) return [];
+        int mark = OrgNodeBuffer.Mark();
         var scan = new Region(tree, begin, end);
         int text = begin;
         int p = begin;
@@ -90,20 +91,64 @@ internal static class OrgObjectParser
             OrgNode? found = null;
             int q = p;
             if (allowed == Restriction.CitationReference) found = scan.CitationReference(p); // a citation's contents: references only
-            else while (q < limit && (found = scan.ObjectAt(q, allowed)) is null) q += CharLength(t, q, end);
+            else
+            {
+                while ((q = NextCandidate(t, q, limit)) >= 0 && (found = scan.ObjectAt(q, allowed)) is null) q++;
+                if (q < 0) q = limit;
+            }
             found ??= linkBegin >= 0 ? scan.RadioLink(linkBegin, linkEnd) : null;
             if (found is null) break;
-            if (found.Begin > text) objects.Add(new OrgNode(tree, OrgNodeType.PlainText, text, found.Begin));
+            if (found.Begin > text) OrgNodeBuffer.Add(new OrgNode(tree, OrgNodeType.PlainText, text, found.Begin));
             if (found.HasContents && found.Children.Count == 0)
             {
-                List<OrgNode> inner = Parse(tree, found.ContentsBegin, found.ContentsEnd, RestrictionFor(found.Type), radio);
-                found.SetChildren(inner);
+                found.SetChildren(Parse(tree, found.ContentsBegin, found.ContentsEnd, RestrictionFor(found.Type), radio));
             }
-            objects.Add(found);
+            OrgNodeBuffer.Add(found);
             p = text = Math.Max(found.End, q + 1);
         }
-        if (text < end) objects.Add(new OrgNode(tree, OrgNodeType.PlainText, text, end));
-        return objects;
+        if (text < end) OrgNodeBuffer.Add(new OrgNode(tree, OrgNodeType.PlainText, text, end));
+        return OrgNodeBuffer.Take(mark);
+    }
+
+    // The characters org-element--object-regexp can match at: the first character of every object,
+    // and ':' for plain links (found after their type).
+    private static readonly SearchValues<byte> Triggers = SearchValues.Create("^_*/~=+@{$<\\[:"u8);
+
+    // The next position in [p, limit) where an object may start, in order, or -1: the positions
+    // ObjectAt can accept, found with a vectorised search instead of trying every character.
+    // Objects whose first character is a letter are found from a later character: "call_" and
+    // "src_" from their '_', plain links ("https:", "file+sys:") from their ':' (or the '+').
+    private static int NextCandidate(ReadOnlySpan<byte> t, int p, int limit)
+    {
+        int from = p;
+        while (from < limit)
+        {
+            int i = t[from..limit].IndexOfAny(Triggers);
+            if (i < 0) return -1;
+            int at = from + i;
+            switch (t[at])
+            {
+                case (byte)'_':
+                    if (at - 4 >= p && Ascii.EqualsIgnoreCase(t.Slice(at - 4, 4), "call"u8)) return at - 4;
+                    if (at - 3 >= p && Ascii.EqualsIgnoreCase(t.Slice(at - 3, 3), "src"u8)) return at - 3;
+                    return at;
+                case (byte)'+':
+                    return at - 4 >= p && Ascii.EqualsIgnoreCase(t.Slice(at - 4, 4), "file"u8) ? at - 4 : at;
+                case (byte)':':
+                    int start = -1;
+                    foreach (byte[] type in LinkTypeBytes)
+                    {
+                        int s = at - type.Length;
+                        if (s >= p && (start < 0 || s < start) && Ascii.EqualsIgnoreCase(t.Slice(s, type.Length), type)) start = s;
+                    }
+                    if (start >= 0) return start;
+                    from = at + 1; // ':' starts no object itself
+                    continue;
+                default:
+                    return at;
+            }
+        }
+        return -1;
     }
 
     // The search starts one character back (the regexp looks at the character before a link),

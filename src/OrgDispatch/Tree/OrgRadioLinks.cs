@@ -54,7 +54,7 @@ internal sealed class OrgRadioLinks
             Add(OrgObjectParser.Parse(tree, begin, end, OrgObjectParser.RestrictionFor(container), radio: null));
         }
 
-        void Add(List<OrgNode> objects)
+        void Add(IReadOnlyList<OrgNode> objects)
         {
             foreach (OrgNode o in objects)
             {
@@ -63,7 +63,7 @@ internal sealed class OrgRadioLinks
                     string value = ((OrgValueNode)o).Value;
                     if (!found.Contains(value)) found.Add(value);
                 }
-                else if (o.Children.Count > 0) Add([.. o.Children]);
+                else if (o.Children.Count > 0) Add(o.Children);
             }
         }
     }

@@ -56,6 +56,15 @@ public sealed class OrgTree
         }
     }
 
+    // The few elements with affiliated keywords; kept here so that no node pays a field for them.
+    private Dictionary<OrgNode, OrgAffiliation>? _affiliations;
+
+    internal OrgAffiliation? AffiliationOf(OrgNode node) =>
+        _affiliations is not null && _affiliations.TryGetValue(node, out OrgAffiliation? a) ? a : null;
+
+    internal void SetAffiliation(OrgNode node, int postAffiliated, List<OrgAffiliatedKeyword> keywords) =>
+        (_affiliations ??= new(ReferenceEqualityComparer.Instance))[node] = new OrgAffiliation(postAffiliated, keywords);
+
     /// <summary>The document node (<c>org-data</c>).</summary>
     public OrgNode Root { get; private set; }
 
@@ -90,3 +99,6 @@ public sealed class OrgTree
         return Parse(bytes, options);
     }
 }
+
+// Where an element starts after its affiliated keywords, and the keywords.
+internal sealed record OrgAffiliation(int PostAffiliated, IReadOnlyList<OrgAffiliatedKeyword> Keywords);
