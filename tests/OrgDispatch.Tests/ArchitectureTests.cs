@@ -13,6 +13,7 @@ public sealed partial class ArchitectureTests
         ["Syntax"] = ["Text"],
         ["Document"] = ["Syntax", "Text"],
         ["Tree"] = ["Syntax", "Text"],
+        ["Rendering"] = ["Tree", "Syntax", "Text"],
         ["Queue"] = ["Document", "Syntax", "Text"],
         ["Stores"] = ["Queue", "Document", "Syntax", "Text"],
         ["Lisp"] = [],

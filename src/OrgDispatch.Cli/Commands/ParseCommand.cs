@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrgDispatch.Cli.Output;
+using OrgDispatch.Rendering;
 using OrgDispatch.Syntax;
 using OrgDispatch.Tree;
 
@@ -15,12 +16,16 @@ internal static class ParseCommand
         {
             Description = "Print the tree as JSON, one object per node, with org-element's type names and Emacs's positions (see docs/cli.md).",
         };
+        var html = new Option<bool>("--html")
+        {
+            Description = "Print the document as the HTML body Emacs's ox-html writes (org-html-export-as-html, body only; see docs/org-tree.md).",
+        };
         var todo = new Option<string[]>("--todo")
         {
             Description = "A TODO keyword sequence such as \"PENDING IN_PROGRESS | DONE\"; repeatable. The file's #+TODO lines win.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { file, json, todo };
+        var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { file, json, html, todo };
         command.SetAction(parse =>
         {
             FileInfo path = parse.GetValue(file)!;
@@ -38,7 +43,13 @@ internal static class ParseCommand
             var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
             OrgTree tree = OrgTree.Parse(bytes, options);
             TextWriter output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json) && parse.GetValue(html))
+            {
+                parse.InvocationConfiguration.Error.WriteLine("org-dispatch: --json and --html print different things; give one of them.");
+                return ExitCodes.UsageOrTransport;
+            }
             if (parse.GetValue(json)) JsonOutput.WriteDocument(output, w => OrgTreeJson.Write(tree, w), indented: false);
+            else if (parse.GetValue(html)) new OrgHtmlRenderer(output).Render(tree);
             else WriteOutline(tree, output);
             return ExitCodes.Success;
         });

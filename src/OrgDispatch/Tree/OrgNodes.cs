@@ -88,6 +88,25 @@ public sealed class OrgHeadlineNode : OrgNode
 
     /// <inheritdoc/>
     protected internal override IReadOnlyList<OrgNode> SecondaryObjects => Title;
+
+    /// <summary>The value of a property in the headline's property drawer (the key compared without
+    /// case), or <c>null</c>.</summary>
+    /// <param name="name">The property, such as <c>ID</c> or <c>CUSTOM_ID</c>.</param>
+    public string? GetProperty(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (Children.Count == 0 || Children[0].Type != OrgNodeType.Section) return null;
+        foreach (OrgNode element in Children[0].Children)
+        {
+            if (element.Type != OrgNodeType.PropertyDrawer) continue;
+            foreach (OrgNode property in element.Children)
+            {
+                if (property is OrgValueNode p && string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)) return p.Value;
+            }
+            break;
+        }
+        return null;
+    }
 }
 
 /// <summary>A node with a key and a value: a keyword (<c>#+KEY: value</c>), a babel call, a node
