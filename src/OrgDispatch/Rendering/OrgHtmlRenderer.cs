@@ -285,7 +285,6 @@ public class OrgHtmlRenderer : OrgRenderer
             else Writer.Write(Escape(link.LinkType == "file" ? link.Path : link.RawLink));
             Writer.Write("</a>");
         }
-        WriteBlanks(link);
     }
 
     /// <summary>A timestamp, in ox-html's wrapper.</summary>
@@ -294,7 +293,6 @@ public class OrgHtmlRenderer : OrgRenderer
     {
         ArgumentNullException.ThrowIfNull(timestamp);
         Writer.Write($"<span class=\"timestamp-wrapper\"><span class=\"timestamp\">{Escape(timestamp.RawValue)}</span></span>");
-        WriteBlanks(timestamp);
     }
 
     /// <summary>A footnote reference: its number, linked to the definition written at the end.</summary>
@@ -312,7 +310,6 @@ public class OrgHtmlRenderer : OrgRenderer
             if (definition is OrgFootnoteNode f) _footnotes.Add(f);
         }
         Writer.Write($"<sup><a id=\"fnr.{n}\" class=\"footref\" href=\"#fn.{n}\" role=\"doc-backlink\">{n}</a></sup>");
-        WriteBlanks(reference);
     }
 
     /// <summary>Every other element and object.</summary>
@@ -352,35 +349,29 @@ public class OrgHtmlRenderer : OrgRenderer
             case OrgNodeType.Subscript: Wrap(node, "<sub>", "</sub>"); break;
             case OrgNodeType.Superscript: Wrap(node, "<sup>", "</sup>"); break;
             case OrgNodeType.Code or OrgNodeType.Verbatim:
-                Writer.Write($"<code>{Escape(((OrgValueNode)node).Value)}</code>");
-                WriteBlanks(node);
+                Writer.Write($"<code>{Escape(((OrgVerbatimNode)node).Value)}</code>");
                 break;
             case OrgNodeType.InlineSrcBlock:
                 var code = (OrgInlineCodeNode)node;
                 Writer.Write($"<code class=\"src src-{Escape(code.Name)}\">{Escape(code.Value)}</code>");
-                WriteBlanks(node);
                 break;
             case OrgNodeType.LineBreak:
                 Writer.Write("<br />\n");
                 break;
             case OrgNodeType.Entity:
                 Writer.Write(EntityHtml(((OrgValueNode)node).Value));
-                WriteBlanks(node);
                 break;
             case OrgNodeType.ExportSnippet:
                 var snippet = (OrgValueNode)node;
                 if (string.Equals(snippet.Key, "html", StringComparison.OrdinalIgnoreCase)) Writer.Write(snippet.Value);
-                WriteBlanks(node);
                 break;
             case OrgNodeType.Target:
                 Writer.Write($"<a id=\"{Escape(TargetAnchor(((OrgValueNode)node).Value))}\"></a>");
-                WriteBlanks(node);
                 break;
             case OrgNodeType.RadioTarget:
                 Writer.Write($"<a id=\"{Escape(TargetAnchor(((OrgValueNode)node).Value))}\">");
                 RenderChildren(node);
                 Writer.Write("</a>");
-                WriteBlanks(node);
                 break;
             case OrgNodeType.StatisticsCookie or OrgNodeType.LatexFragment or OrgNodeType.Macro or OrgNodeType.Citation:
                 Writer.Write(Escape(node.GetText()));
@@ -665,13 +656,6 @@ public class OrgHtmlRenderer : OrgRenderer
         Writer.Write(open);
         RenderChildren(node);
         Writer.Write(close);
-        WriteBlanks(node);
-    }
-
-    // An object's trailing blanks, which its own text does not include.
-    private void WriteBlanks(OrgNode node)
-    {
-        if (node.PostBlank > 0) Writer.Write(new string(' ', node.PostBlank));
     }
 
     private static string FixedWidthText(OrgNode node)

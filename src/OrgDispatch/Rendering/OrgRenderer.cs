@@ -48,7 +48,14 @@ public abstract class OrgRenderer
         ArgumentNullException.ThrowIfNull(node);
         if (Handlers.TryGetValue(node.Type, out Action<OrgRenderer, OrgNode>? handler)) handler(this, node);
         else Write(node);
+        // An object's trailing spaces are inside its extent, not in the text after it: write them
+        // here, so that neither a writer nor a handler can drop them.
+        if (node.Type.IsObject() && node.PostBlank > 0) WriteSpaces(node.PostBlank);
     }
+
+    /// <summary>Writes the spaces after an object.</summary>
+    /// <param name="count">How many.</param>
+    protected virtual void WriteSpaces(int count) => Writer.Write(new string(' ', count));
 
     /// <summary>Renders each child of <paramref name="node"/> in order.</summary>
     /// <param name="node">The node whose children to render.</param>

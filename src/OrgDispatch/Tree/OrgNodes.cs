@@ -451,3 +451,16 @@ public sealed class OrgCitationNode : OrgNode
         ? OrgObjectParser.Parse(Tree, range.Start, range.End, OrgObjectParser.RestrictionFor(OrgNodeType.CitationReference))
         : [];
 }
+
+/// <summary>Code (<c>~code~</c>) or verbatim (<c>=verbatim=</c>) text: its value is the text
+/// between the markers, taken as written.</summary>
+public sealed class OrgVerbatimNode : OrgNode
+{
+    internal OrgVerbatimNode(OrgTree tree, OrgNodeType type, int begin) : base(tree, type, begin, 0)
+    {
+    }
+
+    /// <summary>The text between the markers (derived from the node's extent, not stored: a
+    /// document has thousands of these).</summary>
+    public string Value => TextRange.FromBounds(Begin + 1, End - PostBlank - 1).GetString(Tree.Source.Span);
+}

@@ -351,7 +351,7 @@ internal static class OrgObjectParser
                 if (EmacsCharClass.IsWhitespace(Before(k))) continue; // the border before the closing marker
                 if (!IsEmphasisEnd(k + 1)) continue;
                 var node = type is OrgNodeType.Code or OrgNodeType.Verbatim
-                    ? new OrgValueNode(tree, type, p, 0, TextRange.None, TextRange.FromBounds(first, k))
+                    ? new OrgVerbatimNode(tree, type, p)
                     : new OrgNode(tree, type, p, 0) { ContentsBegin = first, ContentsEnd = k };
                 return Finish(node, k + 1);
             }
