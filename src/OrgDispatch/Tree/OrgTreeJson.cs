@@ -108,6 +108,27 @@ public static class OrgTreeJson
                 break;
             case OrgFootnoteNode f:
                 WriteNullable(w, "label", f.Label);
+                if (f.Type == OrgNodeType.FootnoteReference) w.WriteString("type", f.HasContents ? "inline" : "standard");
+                break;
+            case OrgVerbatimNode v:
+                w.WriteString("value", v.Value);
+                break;
+            case OrgValueNode { Type: OrgNodeType.StatisticsCookie or OrgNodeType.LatexFragment or OrgNodeType.Target } v:
+                w.WriteString("value", v.Value);
+                break;
+            case OrgValueNode { Type: OrgNodeType.Entity } v:
+                w.WriteString("name", v.Key);
+                break;
+            case OrgValueNode { Type: OrgNodeType.Macro } v:
+                WriteNullable(w, "key", v.Key?.ToLowerInvariant());
+                break;
+            case OrgValueNode { Type: OrgNodeType.ExportSnippet } v:
+                WriteNullable(w, "back-end", v.Key);
+                w.WriteString("value", v.Value);
+                break;
+            case OrgInlineCodeNode { Type: OrgNodeType.InlineSrcBlock } src:
+                w.WriteString("language", src.Name);
+                w.WriteString("value", src.Value);
                 break;
             case OrgLinkNode link:
                 w.WriteString("type", link.LinkType);

@@ -73,12 +73,27 @@
        (puthash "drawer-name" (od--string (org-element-property :drawer-name node)) p))
       ((or 'special-block 'export-block)
        (puthash "type" (od--string (org-element-property :type node)) p))
+      ((or 'code 'verbatim 'statistics-cookie 'latex-fragment 'target)
+       (puthash "value" (od--string (org-element-property :value node)) p))
+      ('entity
+       (puthash "name" (od--string (org-element-property :name node)) p))
+      ('macro
+       (puthash "key" (od--string (org-element-property :key node)) p))
+      ('export-snippet
+       (puthash "back-end" (od--string (org-element-property :back-end node)) p)
+       (puthash "value" (od--string (org-element-property :value node)) p))
+      ('inline-src-block
+       (puthash "language" (od--string (org-element-property :language node)) p)
+       (puthash "value" (od--string (org-element-property :value node)) p))
       ('citation
        (puthash "style" (od--string (org-element-property :style node)) p))
       ('citation-reference
        (puthash "key" (od--string (org-element-property :key node)) p))
-      ((or 'footnote-definition 'footnote-reference)
-       (puthash "label" (od--string (org-element-property :label node)) p)))
+      ('footnote-definition
+       (puthash "label" (od--string (org-element-property :label node)) p))
+      ('footnote-reference
+       (puthash "label" (od--string (org-element-property :label node)) p)
+       (puthash "type" (symbol-name (org-element-property :type node)) p)))
     p))
 
 (defun od--node (node)
