@@ -6,7 +6,7 @@ using OrgDispatch.Tree;
 
 namespace OrgDispatch.Cli.Commands;
 
-/// <summary><c>org-dispatch parse FILE [--json]</c>: the whole syntax tree of an Org file.</summary>
+/// <summary><c>org-dispatch parse FILE [--json | --html]</c>: the whole syntax tree of an Org file.</summary>
 internal static class ParseCommand
 {
     public static Command Build()
@@ -28,6 +28,11 @@ internal static class ParseCommand
         var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { file, json, html, todo };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(json) && parse.GetValue(html))
+            {
+                parse.InvocationConfiguration.Error.WriteLine("org-dispatch: --json and --html print different things; give one of them.");
+                return ExitCodes.UsageOrTransport;
+            }
             FileInfo path = parse.GetValue(file)!;
             byte[] bytes;
             try
@@ -43,11 +48,6 @@ internal static class ParseCommand
             var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
             OrgTree tree = OrgTree.Parse(bytes, options);
             TextWriter output = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(json) && parse.GetValue(html))
-            {
-                parse.InvocationConfiguration.Error.WriteLine("org-dispatch: --json and --html print different things; give one of them.");
-                return ExitCodes.UsageOrTransport;
-            }
             if (parse.GetValue(json)) JsonOutput.WriteDocument(output, w => OrgTreeJson.Write(tree, w), indented: false);
             else if (parse.GetValue(html)) new OrgHtmlRenderer(output).Render(tree);
             else WriteOutline(tree, output);

@@ -101,7 +101,7 @@ public class OrgHtmlRenderer : OrgRenderer
         }
         string number = string.Join('.', _numbers) + ".";
         string id = AnchorOf(headline);
-        string textId = headline.GetProperty("CUSTOM_ID") is { } custom ? "text-" + custom : "text-" + string.Join('-', _numbers);
+        string textId = "text-" + (headline.GetProperty("CUSTOM_ID") ?? (numbered ? string.Join('-', _numbers) : id));
         OrgNode? section = headline.Children.FirstOrDefault(c => c.Type == OrgNodeType.Section);
         if (level > _headlineLevels)
         {
@@ -110,7 +110,7 @@ public class OrgHtmlRenderer : OrgRenderer
             bool last = NextExportedSibling(headline) is not { } next || next.Level != headline.Level;
             string list = numbered ? "ol" : "ul";
             if (first) Writer.Write($"<{list} class=\"org-{list}\">\n");
-            Writer.Write($"<li><a id=\"{id}\"></a>");
+            Writer.Write($"<li><a id=\"{Attribute(id)}\"></a>");
             WriteHeading(headline);
             Writer.Write("<br />\n");
             WriteSectionAndChildren(headline, section, level, textId, deep: true);
@@ -118,8 +118,8 @@ public class OrgHtmlRenderer : OrgRenderer
             if (last) Writer.Write($"</{list}>\n");
             return;
         }
-        Writer.Write($"<div id=\"outline-container-{id}\" class=\"outline-{level + 1}\">\n");
-        Writer.Write($"<h{level + 1} id=\"{id}\">");
+        Writer.Write($"<div id=\"outline-container-{Attribute(id)}\" class=\"outline-{level + 1}\">\n");
+        Writer.Write($"<h{level + 1} id=\"{Attribute(id)}\">");
         if (numbered) Writer.Write($"<span class=\"section-number-{level + 1}\">{number}</span> ");
         WriteHeading(headline);
         Writer.Write($"</h{level + 1}>\n");
@@ -132,7 +132,7 @@ public class OrgHtmlRenderer : OrgRenderer
         // ox-html writes the text container of an outline also when it has sub-headlines but no text.
         if (section is not null || (!deep && headline.Children.Any(c => c.Type == OrgNodeType.Headline)))
         {
-            Writer.Write($"<div class=\"outline-text-{level + 1}\" id=\"{textId}\">\n");
+            Writer.Write($"<div class=\"outline-text-{level + 1}\" id=\"{Attribute(textId)}\">\n");
             if (section is not null) RenderChildren(section);
             Writer.Write("</div>\n");
         }
@@ -150,13 +150,13 @@ public class OrgHtmlRenderer : OrgRenderer
         if (headline.TodoKeyword is { } keyword)
         {
             string kind = headline.Tree.Options.TodoKeywords.IsDone(keyword) ? "done" : "todo";
-            Writer.Write($"<span class=\"{kind} {Escape(keyword)}\">{Escape(keyword)}</span> ");
+            Writer.Write($"<span class=\"{kind} {Attribute(keyword)}\">{Escape(keyword)}</span> ");
         }
         Render(headline.Title);
         if (headline.Tags.Count > 0)
         {
             Writer.Write("&#xa0;&#xa0;&#xa0;<span class=\"tag\">");
-            Writer.Write(string.Join("&#xa0;", headline.Tags.Select(t => $"<span class=\"{Escape(t)}\">{Escape(t)}</span>")));
+            Writer.Write(string.Join("&#xa0;", headline.Tags.Select(t => $"<span class=\"{Attribute(t)}\">{Escape(t)}</span>")));
             Writer.Write("</span>");
         }
     }
@@ -208,7 +208,7 @@ public class OrgHtmlRenderer : OrgRenderer
         switch (block.Type)
         {
             case OrgNodeType.SrcBlock:
-                string language = block.Language is { } l ? $" src-{Escape(l)}" : "";
+                string language = block.Language is { } l ? $" src-{Attribute(l)}" : "";
                 Writer.Write($"<div class=\"org-src-container\">\n<pre class=\"src{language}\"{IdOf(block)}>{Escape(block.Value)}</pre>\n</div>\n");
                 break;
             case OrgNodeType.ExampleBlock:
@@ -235,7 +235,7 @@ public class OrgHtmlRenderer : OrgRenderer
                 Writer.Write("</p>\n");
                 break;
             case OrgNodeType.SpecialBlock:
-                Writer.Write($"<div class=\"{Escape(block.Name)}\">\n");
+                Writer.Write($"<div class=\"{Attribute(block.Name)}\">\n");
                 RenderChildren(block);
                 Writer.Write("</div>\n");
                 break;
@@ -260,7 +260,7 @@ public class OrgHtmlRenderer : OrgRenderer
         ArgumentNullException.ThrowIfNull(link);
         string? href = link.LinkType switch
         {
-            "fuzzy" or "custom-id" or "radio" => _anchors is not null && _anchors.TryGetValue(AnchorKey(link), out string? a) ? "#" + a : null,
+            "fuzzy" or "custom-id" or "radio" => Resolve(link) is { } anchor ? "#" + anchor : null,
             "file" => link.Path.EndsWith(".org", StringComparison.OrdinalIgnoreCase) ? link.Path[..^4] + ".html" : link.Path,
             "coderef" => null,
             _ => link.RawLink,
@@ -268,7 +268,7 @@ public class OrgHtmlRenderer : OrgRenderer
         bool hasDescription = link.Children.Count > 0 && link.LinkType != "radio";
         if (href is not null && link.LinkType == "file" && !hasDescription && IsImage(link.Path))
         {
-            Writer.Write($"<img src=\"{Escape(href)}\" alt=\"{Escape(Path.GetFileName(link.Path))}\" />");
+            Writer.Write($"<img src=\"{Attribute(href)}\" alt=\"{Attribute(Path.GetFileName(link.Path))}\" />");
             return;
         }
         if (href is null)
@@ -280,7 +280,7 @@ public class OrgHtmlRenderer : OrgRenderer
         }
         else
         {
-            Writer.Write($"<a href=\"{Escape(href)}\">");
+            Writer.Write($"<a href=\"{Attribute(href)}\">");
             if (link.Children.Count > 0) RenderChildren(link);
             else Writer.Write(Escape(link.LinkType == "file" ? link.Path : link.RawLink));
             Writer.Write("</a>");
@@ -353,7 +353,7 @@ public class OrgHtmlRenderer : OrgRenderer
                 break;
             case OrgNodeType.InlineSrcBlock:
                 var code = (OrgInlineCodeNode)node;
-                Writer.Write($"<code class=\"src src-{Escape(code.Name)}\">{Escape(code.Value)}</code>");
+                Writer.Write($"<code class=\"src src-{Attribute(code.Name)}\">{Escape(code.Value)}</code>");
                 break;
             case OrgNodeType.LineBreak:
                 Writer.Write("<br />\n");
@@ -366,10 +366,10 @@ public class OrgHtmlRenderer : OrgRenderer
                 if (string.Equals(snippet.Key, "html", StringComparison.OrdinalIgnoreCase)) Writer.Write(snippet.Value);
                 break;
             case OrgNodeType.Target:
-                Writer.Write($"<a id=\"{Escape(TargetAnchor(((OrgValueNode)node).Value))}\"></a>");
+                Writer.Write($"<a id=\"{Attribute(TargetAnchor(((OrgValueNode)node).Value))}\"></a>");
                 break;
             case OrgNodeType.RadioTarget:
-                Writer.Write($"<a id=\"{Escape(TargetAnchor(((OrgValueNode)node).Value))}\">");
+                Writer.Write($"<a id=\"{Attribute(TargetAnchor(((OrgValueNode)node).Value))}\">");
                 RenderChildren(node);
                 Writer.Write("</a>");
                 break;
@@ -631,18 +631,30 @@ public class OrgHtmlRenderer : OrgRenderer
     private static string AnchorOf(OrgHeadlineNode h) =>
         h.GetProperty("CUSTOM_ID") ?? "org" + ((uint)h.Begin).ToString("x7", CultureInfo.InvariantCulture);
 
-    private static string AnchorKey(OrgLinkNode link) => link.LinkType switch
+    // Org's search for an internal link: "#id" a CUSTOM_ID, "*title" a headline, a radio link its
+    // target; any other text a target or a #+NAME, else a headline with that title.
+    private string? Resolve(OrgLinkNode link)
     {
-        "custom-id" => "#" + link.Path,
-        "radio" => "<<" + link.Path.ToUpperInvariant(),
-        _ => link.Path.StartsWith('*') ? "*" + link.Path[1..] : "<<" + link.Path,
-    };
+        if (_anchors is null) return null;
+        string[] keys = link.LinkType switch
+        {
+            "custom-id" => ["#" + link.Path],
+            "radio" => ["<<" + link.Path.ToUpperInvariant()],
+            _ when link.Path.StartsWith('*') => ["*" + link.Path[1..]],
+            _ => ["<<" + link.Path, "*" + link.Path],
+        };
+        foreach (string key in keys)
+        {
+            if (_anchors.TryGetValue(key, out string? anchor)) return anchor;
+        }
+        return null;
+    }
 
     private static string TargetAnchor(string target) => "target-" + Uri.EscapeDataString(target);
 
     // The id an element named with #+NAME gets, which fuzzy links to that name point to.
     private static string IdOf(OrgNode element) =>
-        element.GetAffiliated("NAME") is { } name ? $" id=\"name-{Escape(Uri.EscapeDataString(name))}\"" : "";
+        element.GetAffiliated("NAME") is { } name ? $" id=\"name-{Attribute(Uri.EscapeDataString(name))}\"" : "";
 
     private static string ListTag(OrgPlainListNode list) => list.ListType switch
     {
@@ -730,6 +742,10 @@ public class OrgHtmlRenderer : OrgRenderer
         .Replace("---", "&#x2014;", StringComparison.Ordinal)
         .Replace("--", "&#x2013;", StringComparison.Ordinal)
         .Replace("...", "&#x2026;", StringComparison.Ordinal);
+
+    /// <summary>Escapes text for an attribute value: <c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c> and <c>"</c>.</summary>
+    /// <param name="text">The text.</param>
+    protected static string Attribute(string text) => Escape(text).Replace("\"", "&quot;", StringComparison.Ordinal);
 
     /// <summary>Escapes <c>&amp;</c>, <c>&lt;</c> and <c>&gt;</c> as ox-html does.</summary>
     /// <param name="text">The text.</param>

@@ -48,6 +48,18 @@ internal sealed class OrgElementParser(OrgTree tree)
     private void ParseElements(OrgNode parent, int begin, int end, Mode mode, OrgListStructure? structure, int depth)
     {
         int mark = OrgNodeBuffer.Mark();
+        try
+        {
+            parent.SetChildren(ParseElementsInto(begin, end, mode, structure, depth, mark));
+        }
+        finally
+        {
+            OrgNodeBuffer.Truncate(mark);
+        }
+    }
+
+    private OrgNode[] ParseElementsInto(int begin, int end, Mode mode, OrgListStructure? structure, int depth, int mark)
+    {
         int p = begin;
         while (p < end)
         {
@@ -58,7 +70,7 @@ internal sealed class OrgElementParser(OrgTree tree)
             mode = NextMode(mode, element.Type);
             p = element.End;
         }
-        parent.SetChildren(OrgNodeBuffer.Take(mark));
+        return OrgNodeBuffer.Take(mark);
     }
 
     private void Descend(OrgNode element, Mode mode, OrgListStructure? structure, int depth)

@@ -15,8 +15,10 @@ internal static class OrgEscapes
         {
             int nl = body.IndexOf('\n', p);
             int lineEnd = nl < 0 ? body.Length : nl + 1;
+            // "^[ \t]*,*\(,\)\(?:\*\|#\+\)": the last comma of a run of commas before "*" or "#+" goes.
             int i = p;
             while (i < lineEnd && body[i] is ' ' or '\t') i++;
+            while (i + 1 < lineEnd && body[i] == ',' && body[i + 1] == ',') i++;
             bool escaped = i + 1 < lineEnd && body[i] == ','
                 && (body[i + 1] == '*' || (body[i + 1] == '#' && i + 2 < lineEnd && body[i + 2] == '+'));
             if (escaped) sb.Append(body, p, i - p).Append(body, i + 1, lineEnd - i - 1);

@@ -31,8 +31,9 @@ public class OrgNode
     /// <summary>The node's type.</summary>
     public OrgNodeType Type { get; }
 
-    /// <summary>The enclosing node; <c>null</c> for the document and for the objects of a
-    /// secondary string such as a headline's title, whose parent is the headline.</summary>
+    /// <summary>The enclosing node: the element or object whose child this is, or, for the objects
+    /// of a headline's title, an item's tag or a citation's prefix or suffix, that headline, item
+    /// or citation (as in org-element). <c>null</c> for the document.</summary>
     public OrgNode? Parent { get; internal set; }
 
     /// <summary>Offset of the node's first byte (for an element, its first affiliated keyword).</summary>
@@ -134,6 +135,17 @@ public class OrgNode
     // Whether the children are objects parsed from ContentsBegin..ContentsEnd on first access (a
     // paragraph, a verse block, a table cell). Derived, not stored: a tree has many nodes.
     internal bool HoldsObjects => Type is OrgNodeType.Paragraph or OrgNodeType.VerseBlock or OrgNodeType.TableCell && ContentsBegin >= 0;
+
+    // A secondary string's objects (a title, a tag, a prefix), parsed on first access: lock-free,
+    // two threads may both parse, one result is kept and both get it.
+    private protected IReadOnlyList<OrgNode> SecondaryString(ref OrgNode[]? field, Func<OrgNode, OrgNode[]> parse)
+    {
+        OrgNode[]? objects = Volatile.Read(ref field);
+        if (objects is not null) return objects;
+        objects = parse(this);
+        foreach (OrgNode o in objects) o.Parent = this;
+        return Interlocked.CompareExchange(ref field, objects, null) ?? objects;
+    }
 
     // Lock-free: two threads may both parse, one result is kept (they are equal).
     private OrgNode[] ParseObjects()

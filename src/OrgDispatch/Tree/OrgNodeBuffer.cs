@@ -16,6 +16,13 @@ internal static class OrgNodeBuffer
 
     public static int CountSince(int mark) => Nodes.Count - mark;
 
+    // Drops what a parse that failed left above its mark, so the buffer keeps no tree alive.
+    public static void Truncate(int mark)
+    {
+        List<OrgNode> nodes = Nodes;
+        if (nodes.Count > mark) nodes.RemoveRange(mark, nodes.Count - mark);
+    }
+
     public static OrgNode[] Take(int mark)
     {
         List<OrgNode> nodes = Nodes;

@@ -9,7 +9,7 @@ namespace OrgDispatch.Tree;
 public sealed class OrgHeadlineNode : OrgNode
 {
     private readonly TextRange _todo, _priority, _title, _tags;
-    private IReadOnlyList<OrgNode>? _titleObjects;
+    private OrgNode[]? _titleObjects;
 
     internal OrgHeadlineNode(OrgTree tree, int begin, int end, OrgToken token, int level)
         : base(tree, OrgNodeType.Headline, begin, end)
@@ -56,14 +56,16 @@ public sealed class OrgHeadlineNode : OrgNode
     }
 
     /// <summary>The title parsed into objects.</summary>
-    public IReadOnlyList<OrgNode> Title => _titleObjects ??= _title.Length > 0
+    public IReadOnlyList<OrgNode> Title => SecondaryString(ref _titleObjects, static node => ((OrgHeadlineNode)node).ParseTitle());
+
+    private OrgNode[] ParseTitle() => _title.Length > 0
         ? OrgObjectParser.Parse(Tree, _title.Start, _title.End, OrgObjectParser.RestrictionFor(OrgNodeType.Headline))
         : EmptyTitle();
 
     // org-element trims the title's region from both ends independently: when blanks stand where
     // the title would be, the trimmed ends cross and its title is one empty string, ("");
     // otherwise (as in "* COMMENT" or "* [#A]") it has none.
-    private IReadOnlyList<OrgNode> EmptyTitle()
+    private OrgNode[] EmptyTitle()
     {
         ReadOnlySpan<byte> t = Tree.Source.Span;
         bool blank = true; // with no keyword, cookie or COMMENT the title starts at the blank after the stars
@@ -111,7 +113,7 @@ public sealed class OrgHeadlineNode : OrgNode
 
 /// <summary>A node with a key and a value: a keyword (<c>#+KEY: value</c>), a babel call, a node
 /// property, a diary sexp, a clock line; and the objects entity, macro, export snippet, statistics
-/// cookie, target, radio target, LaTeX fragment, code and verbatim.</summary>
+/// cookie, target, radio target and LaTeX fragment (code and verbatim are <see cref="OrgVerbatimNode"/>).</summary>
 public sealed class OrgValueNode : OrgNode
 {
     private readonly TextRange _key, _value;
@@ -266,7 +268,7 @@ public enum OrgCheckbox : byte
 public sealed class OrgItemNode : OrgNode
 {
     private readonly TextRange _bullet, _tag;
-    private IReadOnlyList<OrgNode>? _tagObjects;
+    private OrgNode[]? _tagObjects;
 
     internal OrgItemNode(OrgTree tree, int begin, int end, TextRange bullet, int? counter, OrgCheckbox checkbox, TextRange tag)
         : base(tree, OrgNodeType.Item, begin, end)
@@ -293,7 +295,9 @@ public sealed class OrgItemNode : OrgNode
     public TextRange TagRange => _tag;
 
     /// <summary>The description tag parsed into objects; empty when there is none.</summary>
-    public IReadOnlyList<OrgNode> Tag => _tagObjects ??= _tag.IsPresent
+    public IReadOnlyList<OrgNode> Tag => SecondaryString(ref _tagObjects, static node => ((OrgItemNode)node).ParseTag());
+
+    private OrgNode[] ParseTag() => _tag.IsPresent
         ? OrgObjectParser.Parse(Tree, _tag.Start, _tag.End, OrgObjectParser.RestrictionFor(OrgNodeType.Item))
         : [];
 
@@ -420,7 +424,8 @@ public sealed class OrgInlineCodeNode : OrgNode
 public sealed class OrgCitationNode : OrgNode
 {
     private readonly TextRange _styleOrKey, _prefix, _suffix;
-    private IReadOnlyList<OrgNode>? _prefixObjects, _suffixObjects, _secondary;
+    private OrgNode[]? _prefixObjects, _suffixObjects;
+    private IReadOnlyList<OrgNode>? _secondary;
 
     internal OrgCitationNode(OrgTree tree, OrgNodeType type, int begin, int end, TextRange styleOrKey, TextRange prefix, TextRange suffix)
         : base(tree, type, begin, end)
@@ -438,11 +443,11 @@ public sealed class OrgCitationNode : OrgNode
 
     /// <summary>The prefix: the citation's common prefix (before the first reference) or the
     /// reference's own, as objects; empty when there is none.</summary>
-    public IReadOnlyList<OrgNode> Prefix => _prefixObjects ??= Objects(_prefix);
+    public IReadOnlyList<OrgNode> Prefix => SecondaryString(ref _prefixObjects, static node => ((OrgCitationNode)node).Objects(((OrgCitationNode)node)._prefix));
 
     /// <summary>The suffix: the citation's common suffix (after the last reference) or the
     /// reference's own, as objects; empty when there is none.</summary>
-    public IReadOnlyList<OrgNode> Suffix => _suffixObjects ??= Objects(_suffix);
+    public IReadOnlyList<OrgNode> Suffix => SecondaryString(ref _suffixObjects, static node => ((OrgCitationNode)node).Objects(((OrgCitationNode)node)._suffix));
 
     /// <inheritdoc/>
     protected internal override IReadOnlyList<OrgNode> SecondaryObjects => _secondary ??= [.. Prefix, .. Suffix];

@@ -70,15 +70,31 @@ internal static class OrgObjectParser
         _ => Restriction.Standard,
     };
 
+    // Objects nested deeper than this (a footnote in a footnote in ...) keep their contents
+    // unparsed: hostile nesting cannot exhaust the stack, nor the depth a JSON writer accepts.
+    public const int MaxDepth = 64;
+
     public static OrgNode[] Parse(OrgTree tree, int begin, int end, Restriction allowed) =>
         Parse(tree, begin, end, allowed, tree.RadioLinks);
 
     // org-element--parse-objects over [begin, end). With radio links, each step first finds the
     // next one, and an object wins over it only if it starts before it (org-element--object-lex).
-    public static OrgNode[] Parse(OrgTree tree, int begin, int end, Restriction allowed, OrgRadioLinks? radio)
+    public static OrgNode[] Parse(OrgTree tree, int begin, int end, Restriction allowed, OrgRadioLinks? radio, int depth = 0)
     {
         if (end <= begin) return [];
         int mark = OrgNodeBuffer.Mark();
+        try
+        {
+            return ParseInto(tree, begin, end, allowed, radio, depth, mark);
+        }
+        finally
+        {
+            OrgNodeBuffer.Truncate(mark); // only after an exception is there anything left above the mark
+        }
+    }
+
+    private static OrgNode[] ParseInto(OrgTree tree, int begin, int end, Restriction allowed, OrgRadioLinks? radio, int depth, int mark)
+    {
         var scan = new Region(tree, begin, end);
         int text = begin;
         int p = begin;
@@ -99,9 +115,11 @@ internal static class OrgObjectParser
             found ??= linkBegin >= 0 ? scan.RadioLink(linkBegin, linkEnd) : null;
             if (found is null) break;
             if (found.Begin > text) OrgNodeBuffer.Add(new OrgNode(tree, OrgNodeType.PlainText, text, found.Begin));
-            if (found.HasContents && found.Children.Count == 0)
+            if (found.HasContents && found.Children.Count == 0 && found.ContentsEnd > found.ContentsBegin)
             {
-                found.SetChildren(Parse(tree, found.ContentsBegin, found.ContentsEnd, RestrictionFor(found.Type), radio));
+                found.SetChildren(depth < MaxDepth
+                    ? Parse(tree, found.ContentsBegin, found.ContentsEnd, RestrictionFor(found.Type), radio, depth + 1)
+                    : [new OrgNode(tree, OrgNodeType.PlainText, found.ContentsBegin, found.ContentsEnd)]);
             }
             OrgNodeBuffer.Add(found);
             p = text = Math.Max(found.End, q + 1);
@@ -804,7 +822,7 @@ internal static class OrgObjectParser
         {
             ReadOnlySpan<byte> t = T;
             bool active = t[p] == '<';
-            bool diary = active && StartsWith(p, "<%%"u8);
+            bool diary = active && IsDiaryStamp(p);
             if (!diary && !IsTimestampStart(p)) return null;
             // "\([<[]\(%%\)?.*?\)[]>]\(?:--\([<[].*?[]>]\)\)?".
             int close = ClosingBracket(p + 1);
@@ -922,6 +940,15 @@ internal static class OrgObjectParser
             int n = 0;
             foreach (byte b in digits) n = n * 10 + (b - '0');
             return n;
+        }
+
+        // "<%%(" S ")>" with S at least one character and no ">" or newline before the ">".
+        private bool IsDiaryStamp(int p)
+        {
+            if (!StartsWith(p, "<%%("u8)) return false;
+            int q = p + 4;
+            while (q < end && T[q] is not ((byte)'>' or (byte)'\n')) q++;
+            return q < end && T[q] == '>' && q >= p + 6 && T[q - 1] == ')';
         }
 
         // org-element--timestamp-regexp, without the diary form: "[[<]YYYY-MM-DD( .*?)?[]>]", or

@@ -24,6 +24,7 @@ public sealed class OrgTree
         Source = source;
         Options = options;
         Root = null!;
+        _radioLinks = new Lazy<OrgRadioLinks?>(() => OrgRadioLinks.Collect(this));
     }
 
     /// <summary>The UTF-8 text the tree was parsed from.</summary>
@@ -33,28 +34,10 @@ public sealed class OrgTree
     /// settings (<c>#+TODO:</c>, <c>#+STARTUP:</c>) over them.</summary>
     public OrgSyntaxOptions Options { get; }
 
-    private OrgRadioLinks? _radioLinks;
-    private int _radioLinksFound;
-
     // The document's radio targets, found on the first parse of objects (org-mode does it on entry).
-    internal OrgRadioLinks? RadioLinks
-    {
-        get
-        {
-            if (Volatile.Read(ref _radioLinksFound) == 0)
-            {
-                lock (this)
-                {
-                    if (_radioLinksFound == 0)
-                    {
-                        _radioLinks = OrgRadioLinks.Collect(this);
-                        Volatile.Write(ref _radioLinksFound, 1);
-                    }
-                }
-            }
-            return _radioLinks;
-        }
-    }
+    private readonly Lazy<OrgRadioLinks?> _radioLinks;
+
+    internal OrgRadioLinks? RadioLinks => _radioLinks.Value;
 
     // The few elements with affiliated keywords; kept here so that no node pays a field for them.
     private Dictionary<OrgNode, OrgAffiliation>? _affiliations;

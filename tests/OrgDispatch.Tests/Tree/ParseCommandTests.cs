@@ -55,9 +55,10 @@ public sealed class ParseCommandTests : IDisposable
     {
         var (code, output, _) = await Run("parse", _file);
         Assert.Equal(ExitCodes.Success, code);
-        Assert.Contains("     2  ", output, StringComparison.Ordinal);
-        Assert.Contains("headline", output, StringComparison.Ordinal);
-        Assert.Contains("bold", output, StringComparison.Ordinal);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("     1  org-data", lines[0]);
+        Assert.Contains("     2    headline", lines);
+        Assert.Contains(lines, l => l.StartsWith("     3", StringComparison.Ordinal) && l.TrimStart(' ', '3').StartsWith("bold", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,11 +15,18 @@ public sealed class TreeMemoryTests(ITestOutputHelper output)
         byte[] text = File.ReadAllBytes(Path.Combine(TestEnvironment.CorpusDirectory!, "org-manual.org"));
         // Once first, so that what every parse shares (tables, buffers, statics) is not counted.
         _ = OrgTree.Parse(text).Root.Descendants().Count();
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        OrgTree tree = OrgTree.Parse(text);
-        int nodes = tree.Root.Descendants().Count();
-        long retained = GC.GetTotalMemory(forceFullCollection: true) - before;
-        GC.KeepAlive(tree);
+        // The heap is the process's: take the least of three measurements, so that another
+        // thread's allocation during one of them cannot fail the test.
+        long retained = long.MaxValue;
+        int nodes = 0;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetTotalMemory(forceFullCollection: true);
+            OrgTree tree = OrgTree.Parse(text);
+            nodes = tree.Root.Descendants().Count();
+            retained = Math.Min(retained, GC.GetTotalMemory(forceFullCollection: true) - before);
+            GC.KeepAlive(tree);
+        }
         double ratio = (double)retained / text.Length;
         output.WriteLine($"org-manual.org: {text.Length} bytes, {nodes} nodes, {retained} bytes kept ({ratio:F2}x)");
         Assert.True(nodes > 25_000, $"only {nodes} nodes: the objects were not parsed");

@@ -24,7 +24,7 @@ public sealed class TreeProperties
     private static Gen<byte[]> Documents =>
         from lines in Gen.ListOf(Gen.OneOf(
                 OrgGenerators.Line,
-                Gen.ListOf(Gen.Elements(ObjectFragments)).Select(parts => string.Join(Gen.Elements(" ", "", "\n").Sample(1)[0], parts)))
+                Gen.ListOf(Gen.Elements(ObjectFragments)).SelectMany(parts => Gen.Elements(" ", "", "\n").Select(separator => string.Join(separator, parts))))
             .SelectMany(l => OrgGenerators.Newline.Select(n => l + n)))
         select System.Text.Encoding.UTF8.GetBytes(string.Concat(lines));
 

@@ -89,15 +89,68 @@ public sealed class TreeTests
     }
 
     [Fact]
-    public void Objects_are_parsed_once_even_when_many_threads_ask_at_once()
+    public void Threads_that_ask_for_objects_at_once_all_get_the_same_ones()
     {
-        OrgTree tree = OrgTree.Parse("A paragraph with *bold*, /italic/ and [[https://x.org][a link]].\n");
-        OrgNode paragraph = tree.Root.Children[0].Children[0];
-        var seen = new IReadOnlyList<OrgNode>[16];
-        Parallel.For(0, seen.Length, i => seen[i] = paragraph.Children);
-        Assert.All(seen, s => Assert.Same(seen[0], s));
-        Assert.Equal(7, seen[0].Count);
-        Assert.All(seen[0], o => Assert.Same(paragraph, o.Parent));
+        const int threads = 8;
+        for (int round = 0; round < 50; round++)
+        {
+            OrgTree tree = OrgTree.Parse("* Title with *bold* and a [[https://x.org][link]]\nA paragraph with *bold*, /italic/ and [[https://x.org][a link]].\n");
+            var headline = (OrgHeadlineNode)tree.Root.Children[0];
+            OrgNode paragraph = headline.Children[0].Children[0];
+            var paragraphs = new IReadOnlyList<OrgNode>[threads];
+            var titles = new IReadOnlyList<OrgNode>[threads];
+            using var start = new Barrier(threads);
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            {
+                start.SignalAndWait(TimeSpan.FromSeconds(10));
+                paragraphs[i] = paragraph.Children;
+                titles[i] = headline.Title;
+            });
+            Assert.All(paragraphs, p => Assert.Same(paragraphs[0], p));
+            Assert.All(titles, t => Assert.Same(titles[0], t));
+            Assert.Same(paragraphs[0], paragraph.Children);
+            Assert.Equal(7, paragraphs[0].Count);
+            Assert.All(paragraphs[0], o => Assert.Same(paragraph, o.Parent));
+            Assert.All(titles[0], o => Assert.Same(headline, o.Parent));
+        }
+    }
+
+    [Fact]
+    public void Hostile_nesting_is_bounded_and_still_prints_as_json_and_html()
+    {
+        string nested = string.Concat(Enumerable.Repeat("[fn:: a ", 500)) + "core" + new string(']', 500);
+        OrgTree tree = OrgTree.Parse(nested + "\n");
+        OrgNode deepest = tree.Root.Descendants().MaxBy(Depth)!;
+        Assert.InRange(Depth(deepest), 60, 80);
+        Assert.Equal(OrgNodeType.PlainText, deepest.Type);
+        Assert.Contains("[fn:: a core]", deepest.GetText(), StringComparison.Ordinal); // the rest, unparsed, as text
+        Assert.NotNull(JsonNode.Parse(OrgTreeJson.ToJson(tree), documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 1000 }));
+        Assert.Contains("core", OrgHtmlRenderer.ToHtml(tree), StringComparison.Ordinal);
+
+        static int Depth(OrgNode node)
+        {
+            int depth = 0;
+            for (OrgNode? n = node.Parent; n is not null; n = n.Parent) depth++;
+            return depth;
+        }
+    }
+
+    [Theory]
+    [InlineData("#+begin_src org\n,* a\n,,* b\n,#+x\n  ,,,#+y\n,,z\n#+end_src\n", "* a\n,* b\n#+x\n  ,,#+y\n,,z\n")]
+    [InlineData("#+begin_src sh\necho ,* not escaped mid-line\n#+end_src\n", "echo ,* not escaped mid-line\n")]
+    public void Src_block_values_drop_one_escaping_comma_as_org_does(string text, string value)
+    {
+        var block = OrgTree.Parse(text).Root.Descendants<OrgBlockNode>().Single();
+        Assert.Equal(value, block.Value);
+    }
+
+    [Theory]
+    [InlineData("<%%(diary-float t 4 2)>", true)]
+    [InlineData("<%%foo>", false)]
+    [InlineData("<%%()>", false)]
+    public void A_diary_timestamp_needs_a_sexp(string text, bool isTimestamp)
+    {
+        Assert.Equal(isTimestamp, OrgTree.Parse(text + "\n").Root.Descendants<OrgTimestampNode>().Any());
     }
 
     [Fact]
@@ -131,6 +184,30 @@ public sealed class TreeTests
         html.Handlers[OrgNodeType.Link] = (renderer, node) => renderer.Writer.Write($"[{((OrgLinkNode)node).RawLink}]");
         html.Render(tree);
         Assert.Equal("<p>\nGo to [https://orgmode.org] now.\n</p>\n", writer.ToString());
+    }
+
+    [Fact]
+    public void Html_attributes_cannot_be_broken_out_of()
+    {
+        string html = OrgHtmlRenderer.ToHtml(OrgTree.Parse("* H\n  :PROPERTIES:\n  :CUSTOM_ID: a\"b\n  :END:\n[[https://x\" onmouseover=\"alert(1)][click]]\n#+begin_src a\"b\nx\n#+end_src\n"));
+        Assert.DoesNotContain("\" onmouseover", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://x&quot; onmouseover=&quot;alert(1)\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"a&quot;b\"", html, StringComparison.Ordinal);
+        Assert.Contains("src-a&quot;b", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Html_links_find_headlines_targets_and_names_and_ids_stay_unique()
+    {
+        string html = OrgHtmlRenderer.ToHtml(OrgTree.Parse(
+            "#+OPTIONS: num:nil\n* First\nSee [[Second]], [[*Second]], [[tgt]], [[tbl]] and [[nowhere]].\n* Second\n<<tgt>> here\n#+NAME: tbl\n| a |\n"));
+        var ids = System.Text.RegularExpressions.Regex.Matches(html, "id=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        string second = System.Text.RegularExpressions.Regex.Match(html, "<h2 id=\"([^\"]*)\">Second").Groups[1].Value;
+        Assert.Contains($"<a href=\"#{second}\">Second</a>, <a href=\"#{second}\">*Second</a>", html, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"#target-tgt\">tgt</a>, <a href=\"#name-tbl\">tbl</a> and <i>nowhere</i>", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"name-tbl\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("section-number", html, StringComparison.Ordinal);
     }
 
     [Fact]
