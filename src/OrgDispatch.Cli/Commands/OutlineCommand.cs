@@ -12,29 +12,12 @@ internal static class OutlineCommand
 {
     public static Command Build()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The Org file to read." };
+        var input = new OrgFileInput();
         var json = new Option<bool>("--json") { Description = "Print a JSON array, one object per headline." };
-        var todo = new Option<string[]>("--todo")
-        {
-            Description = "A TODO keyword sequence such as \"PENDING IN_PROGRESS | DONE\"; repeatable. Replaces the default TODO | DONE; the file's #+TODO lines win.",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var command = new Command("outline", "List the headlines of an Org file. Example: org-dispatch outline notes.org --json") { file, json, todo };
+        var command = new Command("outline", "List the headlines of an Org file. Example: org-dispatch outline notes.org --json") { input.File, json, input.Todo };
         command.SetAction(parse =>
         {
-            FileInfo path = parse.GetValue(file)!;
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes(path.FullName);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"org-dispatch: cannot read {path.FullName}: {e.Message}");
-                return ExitCodes.UsageOrTransport;
-            }
-            string[] sequences = parse.GetValue(todo) ?? [];
-            var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
+            if (!input.TryRead(parse, out byte[] bytes, out OrgSyntaxOptions options)) return ExitCodes.UsageOrTransport;
             OrgDocument doc = OrgDocument.Parse(bytes, options);
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) WriteJson(doc, output);

@@ -11,7 +11,7 @@ internal static class ParseCommand
 {
     public static Command Build()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The Org file to parse." };
+        var input = new OrgFileInput();
         var json = new Option<bool>("--json")
         {
             Description = "Print the tree as JSON, one object per node, with org-element's type names and Emacs's positions (see docs/cli.md).",
@@ -20,12 +20,7 @@ internal static class ParseCommand
         {
             Description = "Print the document as the HTML body Emacs's ox-html writes (org-html-export-as-html, body only; see docs/org-tree.md).",
         };
-        var todo = new Option<string[]>("--todo")
-        {
-            Description = "A TODO keyword sequence such as \"PENDING IN_PROGRESS | DONE\"; repeatable. The file's #+TODO lines win.",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { file, json, html, todo };
+        var command = new Command("parse", "Print the syntax tree of an Org file: elements and objects. Example: org-dispatch parse notes.org --json") { input.File, json, html, input.Todo };
         command.SetAction(parse =>
         {
             if (parse.GetValue(json) && parse.GetValue(html))
@@ -33,19 +28,7 @@ internal static class ParseCommand
                 parse.InvocationConfiguration.Error.WriteLine("org-dispatch: --json and --html print different things; give one of them.");
                 return ExitCodes.UsageOrTransport;
             }
-            FileInfo path = parse.GetValue(file)!;
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes(path.FullName);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"org-dispatch: cannot read {path.FullName}: {e.Message}");
-                return ExitCodes.UsageOrTransport;
-            }
-            string[] sequences = parse.GetValue(todo) ?? [];
-            var options = sequences.Length == 0 ? OrgSyntaxOptions.Default : new OrgSyntaxOptions { TodoKeywords = TodoKeywordSet.Parse(sequences) };
+            if (!input.TryRead(parse, out byte[] bytes, out OrgSyntaxOptions options)) return ExitCodes.UsageOrTransport;
             OrgTree tree = OrgTree.Parse(bytes, options);
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) JsonOutput.WriteDocument(output, w => OrgTreeJson.Write(tree, w), indented: false);

@@ -765,52 +765,46 @@ internal static class OrgObjectParser
             return Finish(node, close + 2);
         }
 
+        // src_LANG[HEADERS]{BODY}.
         private OrgNode? InlineSrcBlock(int p)
         {
-            ReadOnlySpan<byte> t = T;
-            if (!StartsWith(p, "src_"u8) || !IsWordStart(p)) return null;
-            int q = p + 4;
-            while (q < end && t[q] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'[' or (byte)'{')) q++;
-            if (q == p + 4 || q >= end) return null;
-            var language = TextRange.FromBounds(p + 4, q);
-            TextRange parameters = TextRange.None;
-            if (t[q] == '[')
-            {
-                int close = Paired(q, (byte)'[', (byte)']');
-                if (close < 0) return null;
-                parameters = TextRange.FromBounds(q + 1, close);
-                q = close + 1;
-            }
-            if (!(q < end && t[q] == '{')) return null;
-            int body = Paired(q, (byte)'{', (byte)'}');
-            if (body < 0) return null;
-            var node = new OrgInlineCodeNode(tree, OrgNodeType.InlineSrcBlock, p, 0, language, parameters, TextRange.FromBounds(q + 1, body));
-            return Finish(node, body + 1);
+            if (!InlineCode(p, "src_"u8, (byte)'{', (byte)'}', out TextRange language, out TextRange parameters, out int open, out int close)) return null;
+            var node = new OrgInlineCodeNode(tree, OrgNodeType.InlineSrcBlock, p, 0, language, parameters, TextRange.FromBounds(open + 1, close));
+            return Finish(node, close + 1);
         }
 
+        // call_NAME[INSIDE-HEADER](ARGUMENTS)[END-HEADER].
         private OrgNode? InlineBabelCall(int p)
         {
+            if (!InlineCode(p, "call_"u8, (byte)'(', (byte)')', out TextRange name, out TextRange header, out int open, out int close)) return null;
+            int after = close + 1;
+            if (after < end && T[after] == '[' && Paired(after, (byte)'[', (byte)']') is int endHeader and >= 0) after = endHeader + 1;
+            var node = new OrgInlineCodeNode(tree, OrgNodeType.InlineBabelCall, p, 0, name, header, TextRange.FromBounds(open + 1, close));
+            return Finish(node, after);
+        }
+
+        // The shape both share: PREFIX at a word start, a NAME up to a blank or a bracket, an
+        // optional "[...]", then a body between balanced OPEN and CLOSE.
+        private bool InlineCode(int p, ReadOnlySpan<byte> prefix, byte open, byte close, out TextRange name, out TextRange header, out int bodyOpen, out int bodyClose)
+        {
             ReadOnlySpan<byte> t = T;
-            if (!StartsWith(p, "call_"u8) || !IsWordStart(p)) return null;
-            int q = p + 5;
-            while (q < end && t[q] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'[' or (byte)'(')) q++;
-            if (q == p + 5 || q >= end) return null;
-            var name = TextRange.FromBounds(p + 5, q);
-            TextRange header = TextRange.None;
+            (name, header, bodyOpen, bodyClose) = (TextRange.None, TextRange.None, -1, -1);
+            if (!StartsWith(p, prefix) || !IsWordStart(p)) return false;
+            int q = p + prefix.Length;
+            while (q < end && t[q] != ' ' && t[q] != '\t' && t[q] != '\n' && t[q] != '[' && t[q] != open) q++;
+            if (q == p + prefix.Length || q >= end) return false;
+            name = TextRange.FromBounds(p + prefix.Length, q);
             if (t[q] == '[')
             {
-                int close = Paired(q, (byte)'[', (byte)']');
-                if (close < 0) return null;
-                header = TextRange.FromBounds(q + 1, close);
-                q = close + 1;
+                int headerClose = Paired(q, (byte)'[', (byte)']');
+                if (headerClose < 0) return false;
+                header = TextRange.FromBounds(q + 1, headerClose);
+                q = headerClose + 1;
             }
-            if (!(q < end && t[q] == '(')) return null;
-            int args = Paired(q, (byte)'(', (byte)')');
-            if (args < 0) return null;
-            int after = args + 1;
-            if (after < end && t[after] == '[' && Paired(after, (byte)'[', (byte)']') is int endHeader and >= 0) after = endHeader + 1;
-            var node = new OrgInlineCodeNode(tree, OrgNodeType.InlineBabelCall, p, 0, name, header, TextRange.FromBounds(q + 1, args));
-            return Finish(node, after);
+            if (!(q < end && t[q] == open)) return false;
+            bodyOpen = q;
+            bodyClose = Paired(q, open, close);
+            return bodyClose >= 0;
         }
 
         // scan-lists over one kind of bracket: the matching closer of the opener at p, or -1.
