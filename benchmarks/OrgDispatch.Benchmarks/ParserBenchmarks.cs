@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Attributes;
 using OrgDispatch.Document;
 using OrgDispatch.Syntax;
+using OrgDispatch.Tree;
 
 namespace OrgDispatch.Benchmarks;
 
-/// <summary>Element-level parse of whole files. Mirrors the allocation tests in
-/// tests/OrgDispatch.Tests (ReaderTests.Reading_allocates_nothing, DocumentMemoryTests).</summary>
+/// <summary>Whole files parsed at each level, side by side with the reader they are built on: the
+/// reader alone (the baseline), the outline document, the element tree, and the full syntax tree with
+/// every object. Mirrors the allocation tests in tests/OrgDispatch.Tests (ReaderTests, TreeMemoryTests).</summary>
 [MemoryDiagnoser]
 public class ParserBenchmarks
 {
@@ -40,4 +42,25 @@ public class ParserBenchmarks
     /// Allocated = the model's own memory (the source array is taken over, not copied).</summary>
     [Benchmark]
     public int BuildDocument() => OrgDocument.Build(_text, null).HeadlineCount;
+
+    /// <summary>The syntax tree's elements, no object parsed (objects are parsed on first access).</summary>
+    [Benchmark]
+    public int ElementTree() => CountElements(OrgTree.Parse(_text).Root);
+
+    /// <summary>Every element and every object: what an exporter or a linter walks.</summary>
+    [Benchmark]
+    public int FullTree()
+    {
+        int n = 0;
+        foreach (OrgNode _ in OrgTree.Parse(_text).Root.Descendants()) n++;
+        return n;
+    }
+
+    private static int CountElements(OrgNode node)
+    {
+        int n = 1;
+        if (node.HoldsObjects) return n;
+        foreach (OrgNode child in node.Children) n += CountElements(child);
+        return n;
+    }
 }
