@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using OrgDispatch.Syntax;
 using OrgDispatch.Tree;
 
 namespace OrgDispatch.Rendering;
@@ -218,14 +219,10 @@ public class OrgHtmlRenderer : OrgRenderer
                 if (string.Equals(block.Arguments?.Split(' ', '\t')[0], "html", StringComparison.OrdinalIgnoreCase)) Writer.Write(block.Value);
                 break;
             case OrgNodeType.QuoteBlock:
-                Writer.Write("<blockquote>\n");
-                RenderChildren(block);
-                Writer.Write("</blockquote>\n");
+                Wrap(block, "<blockquote>\n", "</blockquote>\n");
                 break;
             case OrgNodeType.CenterBlock:
-                Writer.Write("<div class=\"org-center\">\n");
-                RenderChildren(block);
-                Writer.Write("</div>\n");
+                Wrap(block, "<div class=\"org-center\">\n", "</div>\n");
                 break;
             case OrgNodeType.VerseBlock:
                 Writer.Write("<p class=\"verse\">\n");
@@ -235,9 +232,7 @@ public class OrgHtmlRenderer : OrgRenderer
                 Writer.Write("</p>\n");
                 break;
             case OrgNodeType.SpecialBlock:
-                Writer.Write($"<div class=\"{Attribute(block.Name)}\">\n");
-                RenderChildren(block);
-                Writer.Write("</div>\n");
+                Wrap(block, $"<div class=\"{Attribute(block.Name)}\">\n", "</div>\n");
                 break;
             case OrgNodeType.DynamicBlock:
                 RenderChildren(block);
@@ -369,9 +364,7 @@ public class OrgHtmlRenderer : OrgRenderer
                 Writer.Write($"<a id=\"{Attribute(TargetAnchor(((OrgValueNode)node).Value))}\"></a>");
                 break;
             case OrgNodeType.RadioTarget:
-                Writer.Write($"<a id=\"{Attribute(TargetAnchor(((OrgValueNode)node).Value))}\">");
-                RenderChildren(node);
-                Writer.Write("</a>");
+                Wrap(node, $"<a id=\"{Attribute(TargetAnchor(((OrgValueNode)node).Value))}\">", "</a>");
                 break;
             case OrgNodeType.StatisticsCookie or OrgNodeType.LatexFragment or OrgNodeType.Macro or OrgNodeType.Citation:
                 Writer.Write(Escape(node.GetText()));
@@ -697,9 +690,8 @@ public class OrgHtmlRenderer : OrgRenderer
             {
                 if (!row.HasContents || c >= row.Children.Count) continue;
                 OrgNode cell = row.Children[c];
-                string text = cell.HasContents ? cell.Tree.Source.Span[cell.ContentsBegin..cell.ContentsEnd].Length > 0
-                    ? Encoding.UTF8.GetString(cell.Tree.Source.Span[cell.ContentsBegin..cell.ContentsEnd]) : "" : "";
-                if (text.Length == 0) continue;
+                if (!cell.HasContents || cell.ContentsEnd == cell.ContentsBegin) continue;
+                string text = TextRange.FromBounds(cell.ContentsBegin, cell.ContentsEnd).GetString(cell.Tree.Source.Span);
                 filled++;
                 if (IsNumber(text)) numbers++;
             }

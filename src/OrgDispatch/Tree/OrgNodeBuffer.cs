@@ -14,8 +14,6 @@ internal static class OrgNodeBuffer
 
     public static void Add(OrgNode node) => Nodes.Add(node);
 
-    public static int CountSince(int mark) => Nodes.Count - mark;
-
     // Drops what a parse that failed left above its mark, so the buffer keeps no tree alive.
     public static void Truncate(int mark)
     {

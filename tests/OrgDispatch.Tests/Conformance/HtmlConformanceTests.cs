@@ -15,8 +15,7 @@ public sealed partial class HtmlConformanceTests(ITestOutputHelper output)
 {
     private static readonly string Referee = Path.Combine(TestEnvironment.RepoRoot, "tests", "OrgDispatch.Tests", "Conformance", "html.el");
 
-    public static TheoryData<string> CorpusFiles => new(
-        "org-manual.org", "org-guide.org", "org-testing-normal.org", "worg-org-faq.org", "worg-org-hacks.org", "worg-org-syntax.org");
+    public static TheoryData<string> CorpusFiles => OrgElementConformanceTests.CorpusFiles;
 
     [RequiresFact(Requirements.Emacs)]
     public void Our_export_spec_has_exactly_ox_html_s_structure()

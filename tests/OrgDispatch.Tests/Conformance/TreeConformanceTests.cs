@@ -14,8 +14,7 @@ public sealed class TreeConformanceTests(ITestOutputHelper output)
 {
     private static readonly string Referee = Path.Combine(TestEnvironment.RepoRoot, "tests", "OrgDispatch.Tests", "Conformance", "tree.el");
 
-    public static TheoryData<string> CorpusFiles => new(
-        "org-manual.org", "org-guide.org", "org-testing-normal.org", "worg-org-faq.org", "worg-org-hacks.org", "worg-org-syntax.org");
+    public static TheoryData<string> CorpusFiles => OrgElementConformanceTests.CorpusFiles;
 
     // Our own adversarial files: the element and object specs, and the line-level conformance files.
     public static TheoryData<string> SpecFiles => new(
